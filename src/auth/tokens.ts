@@ -1,0 +1,36 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
+
+/**
+ * Accepts any of several tokens (rotation). Comparison is in constant time: candidate and tokens are hashed
+ * to equal-length digests, and every token is compared, whatever matched before.
+ */
+export class TokenVerifier {
+  private readonly digests: readonly Buffer[];
+
+  constructor(tokens: readonly string[]) {
+    if (tokens.length === 0) throw new TypeError('TokenVerifier needs at least one token');
+    this.digests = tokens.map(digest);
+  }
+
+  verify(candidate: string | undefined): boolean {
+    const presented = digest(candidate ?? '');
+    let match = false;
+    for (const known of this.digests) match = timingSafeEqual(presented, known) || match;
+    return match && candidate !== undefined && candidate !== '';
+  }
+}
+
+/** The token of a request: query `token`, header `X-Jobhook-Token`, or `Authorization: Bearer <token>`. */
+export function presentedToken(
+  queryToken: string | undefined,
+  header: (name: string) => string | undefined,
+): string | undefined {
+  if (queryToken !== undefined && queryToken !== '') return queryToken;
+  const direct = header('x-jobhook-token');
+  if (direct !== undefined && direct !== '') return direct;
+  const authorization = header('authorization');
+  if (authorization !== undefined && /^bearer /i.test(authorization)) return authorization.slice(7).trim();
+  return undefined;
+}

@@ -1,0 +1,105 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import type { QiniuKey } from './providers/qiniu/signature.js';
+
+export type Role = 'all' | 'http' | 'worker';
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** The base URL printed for registration; derived from host and port unless set. */
+  readonly publicUrl: string | undefined;
+  readonly redisUrl: string;
+  readonly redisPrefix: string;
+  /** `auto`: start a private redis-server when nothing answers at REDIS_URL and the binary exists. */
+  readonly embeddedRedis: 'auto' | 'never';
+  readonly tokens: readonly string[];
+  readonly allowUnauthenticated: boolean;
+  readonly role: Role;
+  readonly dataDir: string;
+  readonly logLevel: string;
+  readonly bodyLimitBytes: number;
+  readonly requestTimeoutMs: number;
+  readonly storeTimeoutMs: number;
+  readonly dedupeWindowMs: number;
+  readonly shutdownGraceMs: number;
+  readonly maxDepth: number;
+  readonly maxElements: number;
+  readonly qiniuKeys: readonly QiniuKey[];
+}
+
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const list = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim()))
+  .transform((items) => items.filter((s) => s !== ''));
+
+const Env = z.object({
+  PORT: int(0, 65535).default(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  JOBHOOK_PUBLIC_URL: z.url().optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .default('redis://127.0.0.1:6379'),
+  JOBHOOK_REDIS_PREFIX: z.string().min(1).default('bull'),
+  JOBHOOK_EMBEDDED_REDIS: z.enum(['auto', 'never']).default('auto'),
+  JOBHOOK_TOKENS: list.default([]),
+  JOBHOOK_ALLOW_UNAUTHENTICATED: flag.default(false),
+  JOBHOOK_ROLE: z.enum(['all', 'http', 'worker']).default('all'),
+  JOBHOOK_DATA_DIR: z.string().min(1).default('./.jobhook'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  JOBHOOK_BODY_LIMIT: int(1024, 256 * 1024 * 1024).default(4 * 1024 * 1024),
+  JOBHOOK_REQUEST_TIMEOUT_MS: int(1000, 600_000).default(30_000),
+  JOBHOOK_STORE_TIMEOUT_MS: int(50, 60_000).default(2000),
+  JOBHOOK_DEDUPE_WINDOW_SECONDS: int(1, 365 * 24 * 3600).default(7 * 24 * 3600),
+  JOBHOOK_SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
+  JOBHOOK_MAX_DEPTH: int(4, 1000).default(64),
+  JOBHOOK_MAX_ELEMENTS: int(10, 10_000_000).default(50_000),
+  JOBHOOK_QINIU_KEYS: list.default([]),
+});
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Reads and validates the environment once; the result is frozen and passed down. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  const parsed = Env.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')));
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: e.JOBHOOK_PUBLIC_URL?.replace(/\/+$/, ''),
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.JOBHOOK_REDIS_PREFIX,
+    embeddedRedis: e.JOBHOOK_EMBEDDED_REDIS,
+    tokens: Object.freeze(e.JOBHOOK_TOKENS),
+    allowUnauthenticated: e.JOBHOOK_ALLOW_UNAUTHENTICATED,
+    role: e.JOBHOOK_ROLE,
+    dataDir: resolve(e.JOBHOOK_DATA_DIR),
+    logLevel: e.LOG_LEVEL,
+    bodyLimitBytes: e.JOBHOOK_BODY_LIMIT,
+    requestTimeoutMs: e.JOBHOOK_REQUEST_TIMEOUT_MS,
+    storeTimeoutMs: e.JOBHOOK_STORE_TIMEOUT_MS,
+    dedupeWindowMs: e.JOBHOOK_DEDUPE_WINDOW_SECONDS * 1000,
+    shutdownGraceMs: e.JOBHOOK_SHUTDOWN_GRACE_MS,
+    maxDepth: e.JOBHOOK_MAX_DEPTH,
+    maxElements: e.JOBHOOK_MAX_ELEMENTS,
+    qiniuKeys: Object.freeze(e.JOBHOOK_QINIU_KEYS.map(parseQiniuKey)),
+  });
+}
+
+function parseQiniuKey(pair: string): QiniuKey {
+  const colon = pair.indexOf(':');
+  if (colon <= 0 || colon === pair.length - 1)
+    throw new ConfigError('invalid configuration: JOBHOOK_QINIU_KEYS: each entry must be <accessKey>:<secretKey>');
+  return { accessKey: pair.slice(0, colon), secretKey: pair.slice(colon + 1) };
+}

@@ -1,0 +1,44 @@
+import { eventType, type Kind, type Outcome, type Provider } from './catalog.js';
+import { eventId } from './id.js';
+import type { EventChannel, EventData, JobhookEvent } from './types.js';
+
+/** Where and how a callback arrived; the same for every event made from it. */
+export interface Delivery {
+  readonly channel: EventChannel;
+  /** RFC 3339 UTC. */
+  readonly receivedAt: string;
+  readonly tdmqMsgId?: string | undefined;
+}
+
+/** `/tencent-ci/<region>/<bucket>`: unknown parts are `-`, trailing unknown parts are left out. */
+export function eventSource(provider: Provider, parts: readonly (string | undefined)[]): string {
+  const written = parts.map((part) => (part === undefined || part === '' ? '-' : encodeURIComponent(part)));
+  while (written.at(-1) === '-') written.pop();
+  return ['', provider, ...written].join('/');
+}
+
+export interface EventParts {
+  readonly provider: Provider;
+  readonly kind: Kind;
+  readonly state: Outcome;
+  readonly source: string;
+  readonly data: EventData;
+}
+
+export function buildEvent(parts: EventParts, delivery: Delivery): JobhookEvent {
+  const { provider, kind, state, data } = parts;
+  const event = {
+    specversion: '1.0',
+    id: eventId(provider, kind, data.jobId, state),
+    source: parts.source,
+    type: eventType(provider, kind, state),
+    subject: data.jobId,
+    time: data.endedAt ?? delivery.receivedAt,
+    datacontenttype: 'application/json',
+    channel: delivery.channel,
+    receivedat: delivery.receivedAt,
+    ...(delivery.tdmqMsgId === undefined ? {} : { tdmqmsgid: delivery.tdmqMsgId }),
+    data,
+  } as const;
+  return event as JobhookEvent;
+}

@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import type { HttpBindings } from '@hono/node-server';
+import { Hono, type Context } from 'hono';
+import { presentedToken, type TokenVerifier } from '../auth/tokens.js';
+import { JobhookError, isJobhookError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import { AUTO_ROUTE, type Receiver } from '../receive/receiver.js';
+import type { CallbackStore } from '../store/types.js';
+import { readBody } from './read-body.js';
+import { errorResponse } from './respond.js';
+
+export interface AppOptions {
+  readonly receiver: Receiver;
+  readonly store: CallbackStore;
+  /** Undefined only when running without authentication was explicitly allowed. */
+  readonly tokens: TokenVerifier | undefined;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly bodyLimitBytes: number;
+  /** False once shutdown began: /readyz answers 503 so balancers stop sending. */
+  readonly isAccepting: () => boolean;
+}
+
+type Env = { Bindings: Partial<HttpBindings>; Variables: { requestId: string } };
+
+const ROUTES = new Set(['tencent-ci', 'qiniu', 'tdmq']);
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** The thin HTTP edge: gathers inputs, calls the receiver, maps the result to a status (CONTRACT.md §1). */
+export function createApp(options: AppOptions): Hono<Env> {
+  const { receiver, store, tokens, metrics, logger } = options;
+  const app = new Hono<Env>();
+
+  app.use(async (c, next) => {
+    const given = c.req.header('x-request-id');
+    const requestId = given !== undefined && REQUEST_ID.test(given) ? given : randomUUID();
+    c.set('requestId', requestId);
+    await next();
+    c.header('x-request-id', requestId);
+  });
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+
+  app.get('/readyz', async (c) => {
+    const redis = await store.isReady();
+    metrics.redisUp.set(redis ? 1 : 0);
+    const accepting = options.isAccepting();
+    return c.json({ status: redis && accepting ? 'ready' : 'unavailable', redis, accepting }, redis && accepting ? 200 : 503);
+  });
+
+  app.get('/metrics', async (c) => {
+    c.header('content-type', metrics.registry.contentType);
+    return c.body(await metrics.registry.metrics());
+  });
+
+  const callback = async (c: Context<Env>, route: string): Promise<Response> => {
+    const started = process.hrtime.bigint();
+    const requestId = c.get('requestId');
+    const label = route === AUTO_ROUTE ? 'auto' : route;
+    try {
+      if (route !== AUTO_ROUTE && !ROUTES.has(route))
+        throw new JobhookError('NotFound', `no callback route '${route.slice(0, 64)}'`);
+      if (tokens !== undefined && !tokens.verify(presentedToken(c.req.query('token'), (n) => c.req.header(n))))
+        throw new JobhookError('Unauthorized', 'a valid token is required (query token, X-Jobhook-Token or Bearer)');
+      const body = await readBody(c.req.raw, c.env.incoming, options.bodyLimitBytes);
+      const url = c.req.url;
+      const pathStart = url.indexOf('/', url.indexOf('//') + 2);
+      const receipt = await receiver.receive({
+        route,
+        method: c.req.method,
+        pathAndQuery: pathStart < 0 ? '/' : url.slice(pathStart),
+        headers: c.req.header(),
+        body,
+        receivedAt: new Date(),
+      });
+      if (receipt.quarantined === true) {
+        metrics.callbacks.inc({ route: label, outcome: 'quarantined' });
+        logger.info({ requestId, route: label, reason: receipt.reason, bytes: body.byteLength }, 'callback quarantined');
+        return c.json(receipt.spooled === true ? { events: [], quarantined: true, spooled: true } : { events: [], quarantined: true });
+      }
+      let duplicates = 0;
+      for (const event of receipt.events) {
+        if (event.duplicate) duplicates++;
+        metrics.events.inc({ type: event.type, duplicate: String(event.duplicate) });
+      }
+      metrics.callbacks.inc({ route: label, outcome: duplicates === receipt.events.length ? 'duplicate' : 'accepted' });
+      if (logger.isLevelEnabled('debug')) logger.debug({ requestId, route: label, events: receipt.events }, 'callback stored');
+      return c.json(receipt.spooled === true ? { events: receipt.events, spooled: true } : { events: receipt.events });
+    } catch (error) {
+      const code = isJobhookError(error) ? error.code : 'Internal';
+      metrics.errors.inc({ code });
+      metrics.callbacks.inc({ route: label, outcome: code === 'StoreUnavailable' ? 'unavailable' : 'rejected' });
+      if (!isJobhookError(error) || error.status >= 500) logger.error({ requestId, route: label, err: error }, 'callback failed');
+      else logger.info({ requestId, route: label, code, message: error.message }, 'callback refused');
+      return errorResponse(c, error, requestId);
+    } finally {
+      metrics.duration.observe({ route: label }, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  };
+
+  app.post('/v1/callbacks', (c) => callback(c, AUTO_ROUTE));
+  app.post('/v1/callbacks/:route', (c) => callback(c, c.req.param('route')));
+  app.all('/v1/callbacks', (c) => errorResponse(c, notAllowed(), c.get('requestId')));
+  app.all('/v1/callbacks/:route', (c) => errorResponse(c, notAllowed(), c.get('requestId')));
+
+  app.notFound((c) => errorResponse(c, new JobhookError('NotFound', 'no such endpoint'), c.get('requestId')));
+  app.onError((error, c) => {
+    logger.error({ requestId: c.get('requestId'), err: error }, 'unhandled error');
+    return errorResponse(c, error, c.get('requestId'));
+  });
+  return app;
+}
+
+const notAllowed = (): JobhookError => new JobhookError('MethodNotAllowed', 'callbacks are sent with POST');

@@ -1,0 +1,76 @@
+import type { IncomingMessage } from 'node:http';
+import { JobhookError } from '../errors.js';
+
+const tooLarge = (limit: number): JobhookError =>
+  new JobhookError('PayloadTooLarge', `the body is larger than the limit of ${limit} bytes`);
+
+/**
+ * Reads the raw body, never more than `limit` bytes: a declared Content-Length over the limit is refused
+ * before reading, a streamed body is cut off as soon as it passes the limit.
+ */
+export async function readBody(
+  request: Request,
+  incoming: IncomingMessage | undefined,
+  limit: number,
+): Promise<Uint8Array> {
+  const declared = request.headers.get('content-length');
+  if (declared !== null && Number(declared) > limit) throw tooLarge(limit);
+  if (incoming !== undefined && !incoming.readableDidRead) return readIncoming(incoming, limit);
+  return readStream(request.body, limit);
+}
+
+function readIncoming(incoming: IncomingMessage, limit: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = (): void => {
+      incoming.off('data', onData);
+      incoming.off('end', onEnd);
+      incoming.off('error', onError);
+      incoming.off('aborted', onAborted);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        incoming.pause();
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(chunks.length === 1 ? (chunks[0] ?? Buffer.alloc(0)) : Buffer.concat(chunks, size));
+    };
+    const onError = (error: Error): void => {
+      cleanup();
+      reject(new JobhookError('BodyTimeout', 'the request body could not be read', { cause: error }));
+    };
+    const onAborted = (): void => {
+      onError(new Error('aborted'));
+    };
+    incoming.on('data', onData);
+    incoming.once('end', onEnd);
+    incoming.once('error', onError);
+    incoming.once('aborted', onAborted);
+  });
+}
+
+async function readStream(body: ReadableStream<Uint8Array> | null, limit: number): Promise<Uint8Array> {
+  if (body === null) return new Uint8Array(0);
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, size);
+}

@@ -1,0 +1,51 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type CallbackOutcome = 'accepted' | 'duplicate' | 'quarantined' | 'rejected' | 'unavailable';
+
+/** The service's Prometheus metrics, created once per process and passed down. */
+export interface Metrics {
+  readonly registry: Registry;
+  readonly callbacks: Counter<'route' | 'outcome'>;
+  readonly events: Counter<'type' | 'duplicate'>;
+  readonly errors: Counter<'code'>;
+  readonly duration: Histogram<'route'>;
+  readonly redisUp: Gauge;
+}
+
+export function createMetrics(options: { defaultMetrics: boolean } = { defaultMetrics: true }): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'jobhook_' });
+  return {
+    registry,
+    callbacks: new Counter({
+      name: 'jobhook_callbacks_total',
+      help: 'Callbacks received, by route and outcome (accepted, duplicate, quarantined, rejected, unavailable).',
+      labelNames: ['route', 'outcome'],
+      registers: [registry],
+    }),
+    events: new Counter({
+      name: 'jobhook_events_total',
+      help: 'Events made from accepted callbacks, by type and whether they were duplicates.',
+      labelNames: ['type', 'duplicate'],
+      registers: [registry],
+    }),
+    errors: new Counter({
+      name: 'jobhook_http_errors_total',
+      help: 'Error responses, by error code.',
+      labelNames: ['code'],
+      registers: [registry],
+    }),
+    duration: new Histogram({
+      name: 'jobhook_callback_duration_seconds',
+      help: 'Time from the start of a callback request to its answer.',
+      labelNames: ['route'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    redisUp: new Gauge({
+      name: 'jobhook_redis_up',
+      help: '1 when Redis answered the last readiness check, else 0.',
+      registers: [registry],
+    }),
+  };
+}

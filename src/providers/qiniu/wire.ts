@@ -1,0 +1,41 @@
+import { z } from 'zod';
+
+/** Qiniu pfop notifications (formats.md §3.2; the V3 workflow schema of §3.5). */
+const Code = z.union([z.number().int(), z.string().regex(/^-?\d+$/).transform(Number)]);
+const OptionalText = z.union([z.string(), z.number()]).transform(String).optional();
+
+export const PfopItem = z.looseObject({
+  cmd: z.string().optional(),
+  code: Code.optional(),
+  desc: OptionalText,
+  error: OptionalText,
+  errorIndex: Code.optional(),
+  hash: OptionalText,
+  key: OptionalText,
+  keys: z.array(z.string()).optional(),
+  returnOld: Code.optional(),
+});
+export type PfopItem = z.infer<typeof PfopItem>;
+
+export const PfopNotification = z.looseObject({
+  id: z.string().min(1),
+  code: Code,
+  desc: OptionalText,
+  inputKey: OptionalText,
+  inputBucket: OptionalText,
+  pipeline: OptionalText,
+  creationDate: OptionalText,
+  items: z.array(PfopItem).optional(),
+});
+export type PfopNotification = z.infer<typeof PfopNotification>;
+
+export const WorkflowV3Notification = z.looseObject({
+  version: z.literal('v3'),
+  id: z.string().min(1),
+  code: Code,
+  desc: OptionalText,
+  pipeline: OptionalText,
+  created_at: z.number().optional(),
+  input: z.looseObject({ bucket: OptionalText, key: OptionalText }).optional(),
+});
+export type WorkflowV3Notification = z.infer<typeof WorkflowV3Notification>;

@@ -1,0 +1,70 @@
+import { decodeBody } from '../body/decode.js';
+import { parseDocument, type DocumentLimits } from '../body/parse.js';
+import { JobhookError } from '../errors.js';
+import type { Delivery } from '../events/build.js';
+import type { ProviderSet } from '../providers/index.js';
+import type { CallbackProvider, ParsedDocument, RawRequest } from '../providers/types.js';
+import type { CallbackStore, StoredEvent } from '../store/types.js';
+import { quarantineEntry } from './quarantine.js';
+
+/** `POST /v1/callbacks` detects the provider; `POST /v1/callbacks/<route>` names it. */
+export const AUTO_ROUTE = 'auto';
+
+export interface CallbackRequest extends RawRequest {
+  readonly route: string;
+  readonly receivedAt: Date;
+}
+
+export interface Receipt {
+  readonly events: readonly StoredEvent[];
+  readonly quarantined?: true;
+  readonly spooled?: true;
+  /** Why the body was quarantined (for logs; not sent to the caller). */
+  readonly reason?: string;
+}
+
+export interface Receiver {
+  receive(request: CallbackRequest): Promise<Receipt>;
+}
+
+export interface ReceiverOptions {
+  readonly providers: ProviderSet;
+  readonly store: CallbackStore;
+  readonly limits: DocumentLimits;
+}
+
+/**
+ * The framework-free core: decode → parse → pick the provider → verify → normalize → store. Resolves only
+ * once the result is durable; throws JobhookError for every input it refuses (nothing is stored then).
+ */
+export function createReceiver({ providers, store, limits }: ReceiverOptions): Receiver {
+  const named = (route: string): CallbackProvider | undefined =>
+    route === AUTO_ROUTE ? undefined : providers.byRoute.get(route);
+
+  const detect = (doc: ParsedDocument, request: RawRequest): CallbackProvider | undefined =>
+    providers.detectOrder.find((provider) => provider.detect(doc, request));
+
+  return {
+    async receive(request) {
+      const provider = named(request.route);
+      if (request.route !== AUTO_ROUTE && provider === undefined)
+        throw new JobhookError('NotFound', `no callback route '${request.route.slice(0, 64)}'`);
+      const { format, text } = decodeBody(request.body, request.headers['content-type']);
+      const doc = parseDocument(text, format, limits);
+      const chosen = provider ?? detect(doc, request);
+      const receivedAt = request.receivedAt.toISOString();
+      if (chosen === undefined) return quarantine(request, 'no provider recognizes the document', receivedAt);
+      chosen.verify?.(request);
+      const delivery: Delivery = { channel: 'http', receivedAt };
+      const normalized = chosen.normalize(doc, request, delivery);
+      if (!normalized.ok) return quarantine(request, normalized.reason, receivedAt);
+      const receipt = await store.storeEvents(normalized.events);
+      return receipt.spooled ? { events: receipt.events, spooled: true } : { events: receipt.events };
+    },
+  };
+
+  async function quarantine(request: CallbackRequest, reason: string, receivedAt: string): Promise<Receipt> {
+    const { spooled } = await store.storeQuarantine(quarantineEntry(request, request.route, reason, receivedAt));
+    return spooled ? { events: [], quarantined: true, spooled: true, reason } : { events: [], quarantined: true, reason };
+  }
+}

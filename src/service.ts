@@ -1,0 +1,129 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import type { Server } from 'node:http';
+import type { Redis } from 'ioredis';
+import { TokenVerifier } from './auth/tokens.js';
+import type { Config } from './config.js';
+import { createApp } from './http/app.js';
+import type { Logger } from './log.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { createProviders } from './providers/index.js';
+import { createReceiver } from './receive/receiver.js';
+import { connectRedis, createRedis } from './redis/connect.js';
+import { BullmqStore } from './store/bullmq-store.js';
+import { startWorker, type WorkerRole } from './worker/worker.js';
+
+export interface ServiceOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+  /** The Redis to use (REDIS_URL, or the embedded one). */
+  readonly redisUrl: string;
+  /** Tokens to accept (configured or generated); empty only with allowUnauthenticated. */
+  readonly tokens: readonly string[];
+  readonly metrics?: Metrics;
+}
+
+export interface Service {
+  /** `http://host:port` of the receiver, when this process runs one. */
+  readonly url: string | undefined;
+  readonly port: number | undefined;
+  /** Graceful stop: refuse new connections, finish in-flight requests (up to the grace period), close Redis. */
+  stop(): Promise<void>;
+}
+
+/** Starts the roles of `config.role` against one Redis. Used by main and by the tests. */
+export async function startService(options: ServiceOptions): Promise<Service> {
+  const { config, logger } = options;
+  const metrics = options.metrics ?? createMetrics();
+  const stops: (() => Promise<void>)[] = [];
+  let url: string | undefined;
+  let port: number | undefined;
+
+  if (config.role === 'all' || config.role === 'worker') {
+    const redis = await connected(options.redisUrl, 'jobhook-worker', 'blocking', logger);
+    const worker: WorkerRole = startWorker(redis, logger);
+    stops.push(() => worker.stop());
+  }
+
+  if (config.role === 'all' || config.role === 'http') {
+    const redis = await connected(options.redisUrl, 'jobhook-receiver', 'fail-fast', logger);
+    const store = new BullmqStore({
+      redis,
+      prefix: config.redisPrefix,
+      dedupeWindowMs: config.dedupeWindowMs,
+      timeoutMs: config.storeTimeoutMs,
+    });
+    const limits = { maxDepth: config.maxDepth, maxElements: config.maxElements };
+    const receiver = createReceiver({ providers: createProviders({ qiniuKeys: config.qiniuKeys, limits }), store, limits });
+    let accepting = true;
+    const app = createApp({
+      receiver,
+      store,
+      tokens: options.tokens.length > 0 ? new TokenVerifier(options.tokens) : undefined,
+      metrics,
+      logger,
+      bodyLimitBytes: config.bodyLimitBytes,
+      isAccepting: () => accepting,
+    });
+    const server = await listen(app.fetch, config);
+    const address = server.address() as AddressInfo;
+    port = address.port;
+    url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${port}`;
+    logger.info({ host: config.host, port }, 'receiver listening');
+    stops.unshift(async () => {
+      accepting = false;
+      await closeServer(server, config.shutdownGraceMs);
+      await store.close();
+      await redis.quit().catch(() => redis.disconnect());
+    });
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    stop: () => (stopping ??= (async () => {
+      for (const stop of stops) await stop();
+    })()),
+  };
+}
+
+async function connected(url: string, name: string, mode: 'fail-fast' | 'blocking', logger: Logger): Promise<Redis> {
+  const redis = createRedis(url, { name, mode, connectTimeoutMs: 5000 });
+  let lastError = '';
+  redis.on('error', (error: Error) => {
+    if (error.message !== lastError) logger.warn({ connection: name, err: error.message }, 'redis connection error');
+    lastError = error.message;
+  });
+  redis.on('ready', () => {
+    if (lastError !== '') logger.info({ connection: name }, 'redis connection ready again');
+    lastError = '';
+  });
+  await connectRedis(redis, 15_000);
+  return redis;
+}
+
+function listen(fetch: Parameters<typeof serve>[0]['fetch'], config: Config): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = serve({
+      fetch,
+      port: config.port,
+      hostname: config.host,
+      serverOptions: { requestTimeout: config.requestTimeoutMs, headersTimeout: Math.min(config.requestTimeoutMs, 20_000) },
+    }) as Server;
+    server.once('listening', () => resolve(server));
+    server.once('error', reject);
+  });
+}
+
+/** Stops accepting connections, lets in-flight requests finish, and cuts what is left after `graceMs`. */
+function closeServer(server: Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
