@@ -1,0 +1,94 @@
+import { Writable } from 'node:stream';
+import { Queue } from 'bullmq';
+import { loadConfig } from '../../src/config.js';
+import type { JobhookEvent } from '../../src/events/types.js';
+import { createLogger } from '../../src/log.js';
+import { createMetrics } from '../../src/metrics.js';
+import { startService, type Service } from '../../src/service.js';
+import { EVENTS_QUEUE, QUARANTINE_QUEUE } from '../../src/store/queues.js';
+import type { QuarantineEntry } from '../../src/store/types.js';
+import type { RedisServer } from './redis-server.js';
+
+export const TEST_TOKEN = 'test-token-0123456789abcdef';
+
+export interface RunningJobhook {
+  readonly url: string;
+  readonly service: Service;
+  /** Every log line written so far (JSON strings). */
+  readonly logs: string[];
+  post(path: string, body: string | Uint8Array, headers?: Record<string, string>): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+/** Starts the real service (real HTTP server, real Redis) in this process, logs captured. */
+export async function startJobhook(
+  redis: RedisServer,
+  env: Record<string, string> = {},
+): Promise<RunningJobhook> {
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    REDIS_URL: redis.url,
+    JOBHOOK_TOKENS: TEST_TOKEN,
+    JOBHOOK_ROLE: 'http',
+    JOBHOOK_STORE_TIMEOUT_MS: '1500',
+    LOG_LEVEL: 'debug',
+    ...env,
+  });
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logs.push(...chunk.toString('utf8').split('\n').filter((l) => l !== ''));
+      done();
+    },
+  });
+  const logger = createLogger(config.logLevel, sink);
+  const service = await startService({
+    config,
+    logger,
+    redisUrl: redis.url,
+    tokens: config.tokens,
+    metrics: createMetrics({ defaultMetrics: false }),
+  });
+  const url = service.url ?? '';
+  return {
+    url,
+    service,
+    logs,
+    post: (path, body, headers = {}) => fetch(`${url}${path}`, { method: 'POST', body, headers }),
+    stop: () => service.stop(),
+  };
+}
+
+export const withToken = (path: string): string => `${path}${path.includes('?') ? '&' : '?'}token=${TEST_TOKEN}`;
+
+/** Every event in `jobhook-events`, whatever its state. */
+export async function storedEvents(redis: RedisServer, prefix = 'bull'): Promise<JobhookEvent[]> {
+  const queue = new Queue(EVENTS_QUEUE, { connection: { host: '127.0.0.1', port: redis.port }, prefix });
+  try {
+    const jobs = await queue.getJobs(['wait', 'active', 'completed', 'failed', 'delayed', 'paused']);
+    return jobs.map((job) => job.data as JobhookEvent);
+  } finally {
+    await queue.close();
+  }
+}
+
+export async function quarantined(redis: RedisServer, prefix = 'bull'): Promise<QuarantineEntry[]> {
+  const queue = new Queue(QUARANTINE_QUEUE, { connection: { host: '127.0.0.1', port: redis.port }, prefix });
+  try {
+    const jobs = await queue.getJobs(['wait', 'active', 'completed', 'failed', 'delayed', 'paused']);
+    return jobs.map((job) => job.data as QuarantineEntry);
+  } finally {
+    await queue.close();
+  }
+}
+
+/** Empties the database between tests. */
+export async function flush(redis: RedisServer): Promise<void> {
+  const client = redis.client();
+  try {
+    await client.flushall();
+  } finally {
+    client.disconnect();
+  }
+}
