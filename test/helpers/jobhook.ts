@@ -66,7 +66,7 @@ export const withToken = (path: string): string => `${path}${path.includes('?') 
 export async function storedEvents(redis: RedisServer, prefix = 'bull'): Promise<JobhookEvent[]> {
   const queue = new Queue(EVENTS_QUEUE, { connection: { host: '127.0.0.1', port: redis.port }, prefix });
   try {
-    const jobs = await queue.getJobs(['wait', 'active', 'completed', 'failed', 'delayed', 'paused']);
+    const jobs = await queue.getJobs(['wait', 'active', 'completed', 'failed', 'delayed']);
     return jobs.map((job) => job.data as JobhookEvent);
   } finally {
     await queue.close();
@@ -76,7 +76,7 @@ export async function storedEvents(redis: RedisServer, prefix = 'bull'): Promise
 export async function quarantined(redis: RedisServer, prefix = 'bull'): Promise<QuarantineEntry[]> {
   const queue = new Queue(QUARANTINE_QUEUE, { connection: { host: '127.0.0.1', port: redis.port }, prefix });
   try {
-    const jobs = await queue.getJobs(['wait', 'active', 'completed', 'failed', 'delayed', 'paused']);
+    const jobs = await queue.getJobs(['wait', 'active', 'completed', 'failed', 'delayed']);
     return jobs.map((job) => job.data as QuarantineEntry);
   } finally {
     await queue.close();

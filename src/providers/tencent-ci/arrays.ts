@@ -11,7 +11,6 @@ export const CI_ARRAY_PATHS = splitPaths([
   'JobsDetail.Operation.MediaResult.OutputFile.Md5Info',
   'JobsDetail.Operation.MediaResult.OutputFile.SpriteOutputFile.ObjectName',
   'JobsDetail.Operation.DocProcessResult.PageInfo',
-  'JobsDetail.Operation.DocProcessResult.PageInfo.X-SheetPics',
   'JobsDetail.Operation.SplitVideoInfoResult.TimeInfo',
   'JobsDetail.Operation.FileCompressConfig.Key',
   'JobsDetail.Operation.FileCompressResult.ErrorDetail.ErrorFile',

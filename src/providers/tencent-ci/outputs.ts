@@ -18,12 +18,11 @@ export function jobOutputs(operation: z.infer<typeof Operation> | undefined, suc
   const target = operation.Output;
   const targetBucket = target?.Bucket ?? target?.BucketId;
   for (const page of operation.DocProcessResult?.PageInfo ?? []) {
-    for (const uri of [page.TgtUri, ...(page['X-SheetPics'] ?? []).map((pic) => pic.TgtUri)]) {
-      if (uri === undefined || uri === '') continue;
-      const located = locateUri(uri);
-      if (located === undefined) outputs.add(targetBucket, target?.Region, uri);
-      else outputs.add(located.bucket ?? targetBucket, located.region ?? target?.Region, located.object);
-    }
+    const uri = page.TgtUri;
+    if (uri === undefined || uri === '') continue;
+    const located = locateUri(uri);
+    if (located === undefined) outputs.add(targetBucket, target?.Region, uri);
+    else outputs.add(located.bucket ?? targetBucket, located.region ?? target?.Region, located.object);
   }
   const object = target?.Object;
   if (succeeded && object !== undefined && !object.includes('${')) outputs.add(targetBucket, target?.Region, object);

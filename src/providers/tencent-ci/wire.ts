@@ -3,13 +3,15 @@ import { z } from 'zod';
 /**
  * The parts of CI callbacks that jobhook reads, as zod schemas (formats.md §1). Everything else stays in
  * `detail`. Scalars may arrive as strings (XML, most JSON) or numbers (some JSON); empty XML elements are "".
+ * Only the identity of a job (JobId, State) is required: an optional part of an unexpected shape is read as
+ * absent (it is still in `detail`), it does not send the whole callback to quarantine.
  */
 const Text = z.union([z.string(), z.number(), z.boolean()]).transform(String);
-const OptionalText = Text.optional();
+const OptionalText = Text.optional().catch(undefined);
 /** An optional container that an empty XML element (`<Input/>` → "") leaves out. */
 const container = <T extends z.ZodRawShape>(shape: T) =>
-  z.preprocess((v) => (v === '' ? undefined : v), z.looseObject(shape).optional());
-const list = <T extends z.ZodType>(item: T) => z.array(item).optional();
+  z.preprocess((v) => (v === '' ? undefined : v), z.looseObject(shape).optional()).catch(undefined);
+const list = <T extends z.ZodType>(item: T) => z.array(item).optional().catch(undefined);
 
 const Location = { Region: OptionalText, Bucket: OptionalText, BucketId: OptionalText, Object: OptionalText };
 
@@ -20,10 +22,7 @@ const OutputFile = z.looseObject({
   SpriteOutputFile: container({ Bucket: OptionalText, Region: OptionalText, ObjectName: list(Text) }),
 });
 
-const PageInfo = z.looseObject({
-  TgtUri: OptionalText,
-  'X-SheetPics': list(z.looseObject({ TgtUri: OptionalText })),
-});
+const PageInfo = z.looseObject({ TgtUri: OptionalText });
 
 export const Operation = z.looseObject({
   Output: container(Location),
@@ -44,7 +43,7 @@ export const JobDetail = z.looseObject({
   StartTime: OptionalText,
   EndTime: OptionalText,
   Input: container(Location),
-  Operation: z.preprocess((v) => (v === '' ? undefined : v), Operation.optional()),
+  Operation: z.preprocess((v) => (v === '' ? undefined : v), Operation.optional()).catch(undefined),
   Workflow: container({ Name: OptionalText, RunId: OptionalText, WorkflowId: OptionalText, WorkflowName: OptionalText }),
 });
 export type JobDetail = z.infer<typeof JobDetail>;
