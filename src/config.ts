@@ -68,7 +68,9 @@ export class ConfigError extends Error {
 
 /** Reads and validates the environment once; the result is frozen and passed down. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
-  const parsed = Env.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')));
+  const parsed = Env.safeParse(
+    Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')),
+  );
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
@@ -100,6 +102,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
 function parseQiniuKey(pair: string): QiniuKey {
   const colon = pair.indexOf(':');
   if (colon <= 0 || colon === pair.length - 1)
-    throw new ConfigError('invalid configuration: JOBHOOK_QINIU_KEYS: each entry must be <accessKey>:<secretKey>');
+    throw new ConfigError(
+      'invalid configuration: JOBHOOK_QINIU_KEYS: each entry must be <accessKey>:<secretKey>',
+    );
   return { accessKey: pair.slice(0, colon), secretKey: pair.slice(colon + 1) };
 }

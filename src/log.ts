@@ -37,5 +37,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
 
 /** A URL or path with its `token` query parameter and any password replaced, for logs and error bodies. */
 export function redactUrl(url: string): string {
-  return url.replace(/([?&]token=)[^&#]*/gi, '$1[redacted]').replace(/(\/\/[^/:@]*:)[^@/]*@/, '$1[redacted]@');
+  return url
+    .replace(/([?&]token=)[^&#]*/gi, '$1[redacted]')
+    .replace(/(\/\/[^/:@]*:)[^@/]*@/, '$1[redacted]@');
 }

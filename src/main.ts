@@ -88,7 +88,11 @@ function printCallbackUrls(config: Config, port: number, tokens: Tokens): void {
   const base = config.publicUrl ?? `http://${host}:${port}`;
   const token =
     tokens.generated ??
-    (config.tokens.length > 0 ? '<one of JOBHOOK_TOKENS>' : tokens.length > 0 ? `<the token in ${config.dataDir}/token>` : '');
+    (config.tokens.length > 0
+      ? '<one of JOBHOOK_TOKENS>'
+      : tokens.length > 0
+        ? `<the token in ${config.dataDir}/token>`
+        : '');
   const query = token === '' ? '' : `?token=${token}`;
   const heading =
     tokens.generated === undefined
@@ -109,6 +113,8 @@ function printCallbackUrls(config: Config, port: number, tokens: Tokens): void {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`jobhook: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `jobhook: failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -54,7 +54,11 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       timeoutMs: config.storeTimeoutMs,
     });
     const limits = { maxDepth: config.maxDepth, maxElements: config.maxElements };
-    const receiver = createReceiver({ providers: createProviders({ qiniuKeys: config.qiniuKeys, limits }), store, limits });
+    const receiver = createReceiver({
+      providers: createProviders({ qiniuKeys: config.qiniuKeys, limits }),
+      store,
+      limits,
+    });
     let accepting = true;
     const app = createApp({
       receiver,
@@ -82,17 +86,24 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   return {
     url,
     port,
-    stop: () => (stopping ??= (async () => {
-      for (const stop of stops) await stop();
-    })()),
+    stop: () =>
+      (stopping ??= (async () => {
+        for (const stop of stops) await stop();
+      })()),
   };
 }
 
-async function connected(url: string, name: string, mode: 'fail-fast' | 'blocking', logger: Logger): Promise<Redis> {
+async function connected(
+  url: string,
+  name: string,
+  mode: 'fail-fast' | 'blocking',
+  logger: Logger,
+): Promise<Redis> {
   const redis = createRedis(url, { name, mode, connectTimeoutMs: 5000 });
   let lastError = '';
   redis.on('error', (error: Error) => {
-    if (error.message !== lastError) logger.warn({ connection: name, err: error.message }, 'redis connection error');
+    if (error.message !== lastError)
+      logger.warn({ connection: name, err: error.message }, 'redis connection error');
     lastError = error.message;
   });
   redis.on('ready', () => {
@@ -109,7 +120,10 @@ function listen(fetch: Parameters<typeof serve>[0]['fetch'], config: Config): Pr
       fetch,
       port: config.port,
       hostname: config.host,
-      serverOptions: { requestTimeout: config.requestTimeoutMs, headersTimeout: Math.min(config.requestTimeoutMs, 20_000) },
+      serverOptions: {
+        requestTimeout: config.requestTimeoutMs,
+        headersTimeout: Math.min(config.requestTimeoutMs, 20_000),
+      },
     }) as Server;
     server.once('listening', () => resolve(server));
     server.once('error', reject);

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CloudEvent } from '../src/events/schema.js';
-import { flush, quarantined, startJobhook, storedEvents, TEST_TOKEN, withToken, type RunningJobhook } from './helpers/jobhook.js';
+import {
+  flush,
+  quarantined,
+  startJobhook,
+  storedEvents,
+  TEST_TOKEN,
+  withToken,
+  type RunningJobhook,
+} from './helpers/jobhook.js';
 import { RedisServer } from './helpers/redis-server.js';
 
 const compressXml = `<?xml version="1.0" encoding="utf-8"?>
@@ -22,11 +30,20 @@ const compressXml = `<?xml version="1.0" encoding="utf-8"?>
 const compressJson = JSON.stringify({
   EventName: 'TaskFinish',
   JobsDetail: {
-    Code: 'Success', JobId: 'f0a1b2c3d4e5f60718293a4b5c6d7e8f9', Tag: 'FileCompress', State: 'Success',
-    CreationTime: '2025-03-01T10:00:00+0800', StartTime: '2025-03-01T10:00:01+0800', EndTime: '2025-03-01T10:00:09+0800',
+    Code: 'Success',
+    JobId: 'f0a1b2c3d4e5f60718293a4b5c6d7e8f9',
+    Tag: 'FileCompress',
+    State: 'Success',
+    CreationTime: '2025-03-01T10:00:00+0800',
+    StartTime: '2025-03-01T10:00:01+0800',
+    EndTime: '2025-03-01T10:00:09+0800',
     Input: { Region: 'ap-guangzhou', Bucket: 'demo-1250000000', Object: 'albums/42/' },
     Operation: {
-      FileCompressResult: { Region: 'ap-guangzhou', Bucket: 'demo-1250000000', Object: 'exports/album-42.zip' },
+      FileCompressResult: {
+        Region: 'ap-guangzhou',
+        Bucket: 'demo-1250000000',
+        Object: 'exports/album-42.zip',
+      },
       Output: { Region: 'ap-guangzhou', Bucket: 'demo-1250000000', Object: 'exports/album-42.zip' },
       UserData: 'req=7f3c',
     },
@@ -55,7 +72,9 @@ const answer = async (response: Response): Promise<Answer> => (await response.js
 
 describe('POST /v1/callbacks/tencent-ci', () => {
   it('stores the event in jobhook-events before answering 200', async () => {
-    const response = await jobhook.post(withToken('/v1/callbacks/tencent-ci'), compressXml, { 'content-type': 'application/xml' });
+    const response = await jobhook.post(withToken('/v1/callbacks/tencent-ci'), compressXml, {
+      'content-type': 'application/xml',
+    });
     expect(response.status).toBe(200);
     const body = await answer(response);
     expect(body.events).toHaveLength(1);
@@ -79,13 +98,25 @@ describe('POST /v1/callbacks/tencent-ci', () => {
 
   it('collapses the XML and JSON renderings and a TDMQ delivery of one outcome into one event', async () => {
     const first = await answer(await jobhook.post(withToken('/v1/callbacks/tencent-ci'), compressXml));
-    const json = await answer(await jobhook.post(withToken('/v1/callbacks/tencent-ci'), compressJson, { 'content-type': 'text/plain' }));
-    const envelope = JSON.stringify({ TopicOwner: 1250000000, topicName: 'ci', subscriptionName: 's', msgId: '99', msgBody: compressXml, publishTime: 1 });
+    const json = await answer(
+      await jobhook.post(withToken('/v1/callbacks/tencent-ci'), compressJson, {
+        'content-type': 'text/plain',
+      }),
+    );
+    const envelope = JSON.stringify({
+      TopicOwner: 1250000000,
+      topicName: 'ci',
+      subscriptionName: 's',
+      msgId: '99',
+      msgBody: compressXml,
+      publishTime: 1,
+    });
     const tdmq = await answer(await jobhook.post(withToken('/v1/callbacks/tdmq'), envelope));
     const auto = await answer(await jobhook.post(withToken('/v1/callbacks'), compressJson));
     const id = first.events[0]?.id;
     expect(first.events[0]?.duplicate).toBe(false);
-    for (const later of [json, tdmq, auto]) expect(later.events).toEqual([{ id, type: 'tencent.ci.job.succeeded', duplicate: true }]);
+    for (const later of [json, tdmq, auto])
+      expect(later.events).toEqual([{ id, type: 'tencent.ci.job.succeeded', duplicate: true }]);
     expect(await storedEvents(redis)).toHaveLength(1);
   });
 
@@ -131,15 +162,30 @@ describe('errors', () => {
     ['an empty body', '', 400, 'EmptyBody'],
     ['white space', ' \r\n\t ', 400, 'EmptyBody'],
     ['truncated XML', compressXml.slice(0, 200), 400, 'MalformedXML'],
-    ['a DOCTYPE', '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "b">]><Response>&a;</Response>', 400, 'MalformedXML'],
+    [
+      'a DOCTYPE',
+      '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "b">]><Response>&a;</Response>',
+      400,
+      'MalformedXML',
+    ],
     ['an undefined entity', '<Response><A>&nbsp;</A></Response>', 400, 'MalformedXML'],
     ['two roots', '<Response/><Response/>', 400, 'MalformedXML'],
     ['broken JSON', '{"EventName": "TaskFinish",', 400, 'MalformedJSON'],
     ['a JSON array', '[{"EventName":"TaskFinish"}]', 415, 'UnsupportedBody'],
     ['a JSON string', '"TaskFinish"', 415, 'UnsupportedBody'],
     ['binary', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 1, 2]), 415, 'UnsupportedBody'],
-    ['invalid UTF-8', new Uint8Array([0x3c, 0x52, 0x3e, 0xff, 0xfe, 0x3c, 0x2f, 0x52, 0x3e]), 400, 'InvalidEncoding'],
-    ['an unknown charset', '<?xml version="1.0" encoding="x-klingon"?><Response/>', 415, 'UnsupportedCharset'],
+    [
+      'invalid UTF-8',
+      new Uint8Array([0x3c, 0x52, 0x3e, 0xff, 0xfe, 0x3c, 0x2f, 0x52, 0x3e]),
+      400,
+      'InvalidEncoding',
+    ],
+    [
+      'an unknown charset',
+      '<?xml version="1.0" encoding="x-klingon"?><Response/>',
+      415,
+      'UnsupportedCharset',
+    ],
   ];
   it.each(cases)('answers %s with its own error and stores nothing', async (_what, body, status, code) => {
     const response = await jobhook.post(withToken('/v1/callbacks/tencent-ci'), body);
@@ -150,7 +196,10 @@ describe('errors', () => {
   });
 
   it('answers 413 for a body over the limit', async () => {
-    const response = await jobhook.post(withToken('/v1/callbacks/tencent-ci'), `<Response>${'x'.repeat(5 * 1024 * 1024)}</Response>`);
+    const response = await jobhook.post(
+      withToken('/v1/callbacks/tencent-ci'),
+      `<Response>${'x'.repeat(5 * 1024 * 1024)}</Response>`,
+    );
     expect(response.status).toBe(413);
     expect((await answer(response)).error?.code).toBe('PayloadTooLarge');
   });
@@ -178,7 +227,10 @@ describe('errors', () => {
 describe('quarantine', () => {
   it('keeps an unknown well-formed document with its raw bytes and safe headers, answering 200', async () => {
     const body = '{"hello":"world"}';
-    const response = await jobhook.post(withToken('/v1/callbacks'), body, { 'x-jobhook-token': TEST_TOKEN, 'x-extra': 'kept' });
+    const response = await jobhook.post(withToken('/v1/callbacks'), body, {
+      'x-jobhook-token': TEST_TOKEN,
+      'x-extra': 'kept',
+    });
     expect(response.status).toBe(200);
     expect(await answer(response)).toEqual({ events: [], quarantined: true });
     const [entry] = await quarantined(redis);
@@ -190,8 +242,14 @@ describe('quarantine', () => {
   });
 
   it('quarantines content-moderation callbacks', async () => {
-    const review = JSON.stringify({ EventName: 'ReviewImage', JobsDetail: { JobId: 'si1', State: 'Success' } });
-    expect(await answer(await jobhook.post(withToken('/v1/callbacks/tencent-ci'), review))).toEqual({ events: [], quarantined: true });
+    const review = JSON.stringify({
+      EventName: 'ReviewImage',
+      JobsDetail: { JobId: 'si1', State: 'Success' },
+    });
+    expect(await answer(await jobhook.post(withToken('/v1/callbacks/tencent-ci'), review))).toEqual({
+      events: [],
+      quarantined: true,
+    });
     const [entry] = await quarantined(redis);
     expect(entry?.reason).toMatch(/moderation/);
   });
@@ -208,10 +266,11 @@ describe('operations', () => {
   });
 
   it('never writes the token to the log', async () => {
-    await jobhook.post(withToken('/v1/callbacks/tencent-ci'), compressXml, { authorization: `Bearer ${TEST_TOKEN}` });
+    await jobhook.post(withToken('/v1/callbacks/tencent-ci'), compressXml, {
+      authorization: `Bearer ${TEST_TOKEN}`,
+    });
     await jobhook.post('/v1/callbacks/tencent-ci?token=wrong-but-secretish', compressXml);
     expect(jobhook.logs.length).toBeGreaterThan(0);
     expect(jobhook.logs.join('\n')).not.toContain(TEST_TOKEN);
   });
 });
-

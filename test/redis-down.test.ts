@@ -19,7 +19,11 @@ afterAll(async () => {
 
 /** Posts with a generous client-side bound: a request that hangs fails the test instead of passing late. */
 const post = (body: string): Promise<Response> =>
-  fetch(`${jobhook.url}${withToken('/v1/callbacks/tencent-ci')}`, { method: 'POST', body, signal: AbortSignal.timeout(10_000) });
+  fetch(`${jobhook.url}${withToken('/v1/callbacks/tencent-ci')}`, {
+    method: 'POST',
+    body,
+    signal: AbortSignal.timeout(10_000),
+  });
 
 describe('when Redis does not answer', () => {
   it('answers 503 with Retry-After when Redis is down, 200 again once it is back, and loses nothing', async () => {

@@ -30,5 +30,7 @@ export async function loadOrCreateToken(dataDir: string): Promise<StoredToken> {
   return { token, created: true, path };
 }
 
-const isNotFound = (error: unknown): boolean => error instanceof Error && 'code' in error && error.code === 'ENOENT';
-const isExists = (error: unknown): boolean => error instanceof Error && 'code' in error && error.code === 'EEXIST';
+const isNotFound = (error: unknown): boolean =>
+  error instanceof Error && 'code' in error && error.code === 'ENOENT';
+const isExists = (error: unknown): boolean =>
+  error instanceof Error && 'code' in error && error.code === 'EEXIST';

@@ -34,7 +34,8 @@ export function decodeBody(bytes: Uint8Array, contentType: string | undefined): 
       'UnsupportedBody',
       'the body must be an XML document or a JSON object (its first character is neither "<" nor "{")',
     );
-  const charset = (format === 'xml' ? xmlDeclaredEncoding(bytes, i) : undefined) ?? contentTypeCharset(contentType);
+  const charset =
+    (format === 'xml' ? xmlDeclaredEncoding(bytes, i) : undefined) ?? contentTypeCharset(contentType);
   const payload = bytes.subarray(start);
   return { format, text: decode(payload, charset) };
 }
@@ -71,7 +72,11 @@ function decodeUtf16(bytes: Uint8Array, littleEndian: boolean): DecodedBody {
   const text = decodeWith(littleEndian ? 'utf-16le' : 'utf-16be', bytes.subarray(2));
   const trimmed = text.trimStart();
   if (trimmed === '') throw new JobhookError('EmptyBody', 'the request body holds only white space');
-  const format: BodyFormat | undefined = trimmed.startsWith('<') ? 'xml' : trimmed.startsWith('{') ? 'json' : undefined;
+  const format: BodyFormat | undefined = trimmed.startsWith('<')
+    ? 'xml'
+    : trimmed.startsWith('{')
+      ? 'json'
+      : undefined;
   if (format === undefined)
     throw new JobhookError('UnsupportedBody', 'the body must be an XML document or a JSON object');
   return { format, text };
@@ -80,7 +85,9 @@ function decodeUtf16(bytes: Uint8Array, littleEndian: boolean): DecodedBody {
 /** `encoding="…"` of a leading XML declaration, read as ASCII. */
 function xmlDeclaredEncoding(bytes: Uint8Array, at: number): string | undefined {
   if (bytes[at + 1] !== 0x3f) return undefined; // <?
-  const head = Buffer.from(bytes.buffer, bytes.byteOffset + at, Math.min(200, bytes.length - at)).toString('latin1');
+  const head = Buffer.from(bytes.buffer, bytes.byteOffset + at, Math.min(200, bytes.length - at)).toString(
+    'latin1',
+  );
   const end = head.indexOf('?>');
   if (!head.startsWith('<?xml') || end < 0) return undefined;
   return /\sencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(head.slice(0, end))?.[1];

@@ -18,7 +18,8 @@ export function parseJsonObject(text: string, limits: JsonLimits = DEFAULT_JSON_
   try {
     value = JSON.parse(text);
   } catch (error) {
-    if (error instanceof RangeError) throw new JobhookError('BodyTooDeep', 'the JSON document is nested too deeply');
+    if (error instanceof RangeError)
+      throw new JobhookError('BodyTooDeep', 'the JSON document is nested too deeply');
     throw new JobhookError('MalformedJSON', `the body is not valid JSON: ${describe(error)}`);
   }
   if (!isJsonObject(value)) throw new JobhookError('UnsupportedBody', 'the body must be a JSON object');
@@ -52,4 +53,5 @@ function withoutPrototypes<T extends JsonValue>(value: T): T {
   return out as T;
 }
 
-const describe = (error: unknown): string => (error instanceof Error ? error.message.slice(0, 200) : 'parse error');
+const describe = (error: unknown): string =>
+  error instanceof Error ? error.message.slice(0, 200) : 'parse error';

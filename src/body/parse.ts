@@ -2,7 +2,7 @@ import { JobhookError } from '../errors.js';
 import type { ParsedDocument } from '../providers/types.js';
 import type { BodyFormat } from './decode.js';
 import { parseJsonObject } from './json.js';
-import { DEFAULT_XML_LIMITS, parseXml } from './xml.js';
+import { DEFAULT_XML_LIMITS, parseXml, type XmlObject } from './xml.js';
 
 export interface DocumentLimits {
   readonly maxDepth: number;
@@ -15,13 +15,18 @@ export const DEFAULT_DOCUMENT_LIMITS: DocumentLimits = {
 };
 
 /** Parses decoded text into a document; throws the project's errors (MalformedXML, MalformedJSON, …). */
-export function parseDocument(text: string, format: BodyFormat, limits = DEFAULT_DOCUMENT_LIMITS): ParsedDocument {
+export function parseDocument(
+  text: string,
+  format: BodyFormat,
+  limits = DEFAULT_DOCUMENT_LIMITS,
+): ParsedDocument {
   if (format === 'json') {
     const content = parseJsonObject(text, { maxDepth: limits.maxDepth, maxValues: limits.maxElements * 2 });
     return { format, content };
   }
   const { root, value } = parseXml(text, limits);
-  const content = typeof value === 'string' || Array.isArray(value) ? Object.create(null) : value;
+  // A root holding only text (`<Response/>`) has no fields: an empty document, which no provider recognizes.
+  const content: XmlObject = typeof value === 'string' || Array.isArray(value) ? {} : value;
   return { format, root, content };
 }
 
@@ -33,4 +38,3 @@ export function parseEmbeddedDocument(text: string, limits = DEFAULT_DOCUMENT_LI
   if (first === '{') return parseDocument(body, 'json', limits);
   throw new JobhookError('UnsupportedBody', 'the embedded document is neither XML nor a JSON object');
 }
-

@@ -37,7 +37,6 @@ const GT = 0x3e;
 const SLASH = 0x2f;
 const BANG = 0x21;
 const QUESTION = 0x3f;
-const AMP = 0x26;
 
 const malformed = (message: string): JobhookError => new JobhookError('MalformedXML', message);
 
@@ -175,7 +174,8 @@ class Reader {
         this.pos += 2;
         return true;
       }
-      if (this.pos === start) throw malformed(`expected white space before an attribute at offset ${this.pos}`);
+      if (this.pos === start)
+        throw malformed(`expected white space before an attribute at offset ${this.pos}`);
       this.attribute();
     }
   }
@@ -184,11 +184,13 @@ class Reader {
     const src = this.src;
     this.readName();
     while (this.pos < src.length && isSpace(src.charCodeAt(this.pos))) this.pos++;
-    if (src.charCodeAt(this.pos) !== 0x3d) throw malformed(`expected '=' in an attribute at offset ${this.pos}`);
+    if (src.charCodeAt(this.pos) !== 0x3d)
+      throw malformed(`expected '=' in an attribute at offset ${this.pos}`);
     this.pos++;
     while (this.pos < src.length && isSpace(src.charCodeAt(this.pos))) this.pos++;
     const quote = src.charCodeAt(this.pos);
-    if (quote !== 0x22 && quote !== 0x27) throw malformed(`expected a quoted attribute value at offset ${this.pos}`);
+    if (quote !== 0x22 && quote !== 0x27)
+      throw malformed(`expected a quoted attribute value at offset ${this.pos}`);
     const end = src.indexOf(quote === 0x22 ? '"' : "'", this.pos + 1);
     if (end < 0) throw malformed('unterminated attribute value');
     const raw = src.slice(this.pos + 1, end);
@@ -262,12 +264,14 @@ export function decodeReferences(raw: string): string {
   let last = 0;
   for (let amp = raw.indexOf('&'); amp >= 0; amp = raw.indexOf('&', last)) {
     const semi = raw.indexOf(';', amp + 1);
-    if (semi < 0 || semi - amp > 12) throw malformed(`unterminated reference near '${raw.slice(amp, amp + 12)}'`);
+    if (semi < 0 || semi - amp > 12)
+      throw malformed(`unterminated reference near '${raw.slice(amp, amp + 12)}'`);
     const ref = raw.slice(amp + 1, semi);
     let decoded: string | undefined;
     if (ref.charCodeAt(0) === 0x23) decoded = numericReference(ref);
     else decoded = PREDEFINED[ref];
-    if (decoded === undefined) throw malformed(`undefined entity '&${ref};' (only the XML predefined entities are allowed)`);
+    if (decoded === undefined)
+      throw malformed(`undefined entity '&${ref};' (only the XML predefined entities are allowed)`);
     out += raw.slice(last, amp) + decoded;
     last = semi + 1;
   }

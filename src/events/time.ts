@@ -3,8 +3,7 @@
  * `2022-06-30T19:55:05+0800` → `2022-06-30T19:55:05+08:00`; `2022-08-09 14:54:17+0800` → `…T14:54:17+08:00`;
  * `-`, empty or unreadable → null. A time without an offset is read in `defaultOffset`.
  */
-const PROVIDER_TIME =
-  /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d{1,9})?\s*(Z|z|[+-]\d{2}:?\d{2})?$/;
+const PROVIDER_TIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d{1,9})?\s*(Z|z|[+-]\d{2}:?\d{2})?$/;
 
 export function normalizeTime(value: unknown, defaultOffset = '+08:00'): string | null {
   if (typeof value !== 'string') return null;

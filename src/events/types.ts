@@ -14,7 +14,10 @@ type DataFor<T extends EventType> = T extends `tencent.ci.job.${string}`
       : EventData & { provider: 'tencent-cos-batch'; kind: 'batch' };
 
 /** A jobhook CloudEvent; `JobhookEvent<'qiniu.pfop.failed'>` narrows `data`. */
-export type JobhookEvent<T extends EventType = EventType> = Omit<z.infer<typeof CloudEvent>, 'type' | 'data'> & {
+export type JobhookEvent<T extends EventType = EventType> = Omit<
+  z.infer<typeof CloudEvent>,
+  'type' | 'data'
+> & {
   type: T;
   data: DataFor<T>;
 };

@@ -46,7 +46,10 @@ export function createApp(options: AppOptions): Hono<Env> {
     const redis = await store.isReady();
     metrics.redisUp.set(redis ? 1 : 0);
     const accepting = options.isAccepting();
-    return c.json({ status: redis && accepting ? 'ready' : 'unavailable', redis, accepting }, redis && accepting ? 200 : 503);
+    return c.json(
+      { status: redis && accepting ? 'ready' : 'unavailable', redis, accepting },
+      redis && accepting ? 200 : 503,
+    );
   });
 
   app.get('/metrics', async (c) => {
@@ -61,8 +64,14 @@ export function createApp(options: AppOptions): Hono<Env> {
     try {
       if (route !== AUTO_ROUTE && !ROUTES.has(route))
         throw new JobhookError('NotFound', `no callback route '${route.slice(0, 64)}'`);
-      if (tokens !== undefined && !tokens.verify(presentedToken(c.req.query('token'), (n) => c.req.header(n))))
-        throw new JobhookError('Unauthorized', 'a valid token is required (query token, X-Jobhook-Token or Bearer)');
+      if (
+        tokens !== undefined &&
+        !tokens.verify(presentedToken(c.req.query('token'), (n) => c.req.header(n)))
+      )
+        throw new JobhookError(
+          'Unauthorized',
+          'a valid token is required (query token, X-Jobhook-Token or Bearer)',
+        );
       const body = await readBody(c.req.raw, c.env.incoming, options.bodyLimitBytes);
       const url = c.req.url;
       const pathStart = url.indexOf('/', url.indexOf('//') + 2);
@@ -76,22 +85,39 @@ export function createApp(options: AppOptions): Hono<Env> {
       });
       if (receipt.quarantined === true) {
         metrics.callbacks.inc({ route: label, outcome: 'quarantined' });
-        logger.info({ requestId, route: label, reason: receipt.reason, bytes: body.byteLength }, 'callback quarantined');
-        return c.json(receipt.spooled === true ? { events: [], quarantined: true, spooled: true } : { events: [], quarantined: true });
+        logger.info(
+          { requestId, route: label, reason: receipt.reason, bytes: body.byteLength },
+          'callback quarantined',
+        );
+        return c.json(
+          receipt.spooled === true
+            ? { events: [], quarantined: true, spooled: true }
+            : { events: [], quarantined: true },
+        );
       }
       let duplicates = 0;
       for (const event of receipt.events) {
         if (event.duplicate) duplicates++;
         metrics.events.inc({ type: event.type, duplicate: String(event.duplicate) });
       }
-      metrics.callbacks.inc({ route: label, outcome: duplicates === receipt.events.length ? 'duplicate' : 'accepted' });
-      if (logger.isLevelEnabled('debug')) logger.debug({ requestId, route: label, events: receipt.events }, 'callback stored');
-      return c.json(receipt.spooled === true ? { events: receipt.events, spooled: true } : { events: receipt.events });
+      metrics.callbacks.inc({
+        route: label,
+        outcome: duplicates === receipt.events.length ? 'duplicate' : 'accepted',
+      });
+      if (logger.isLevelEnabled('debug'))
+        logger.debug({ requestId, route: label, events: receipt.events }, 'callback stored');
+      return c.json(
+        receipt.spooled === true ? { events: receipt.events, spooled: true } : { events: receipt.events },
+      );
     } catch (error) {
       const code = isJobhookError(error) ? error.code : 'Internal';
       metrics.errors.inc({ code });
-      metrics.callbacks.inc({ route: label, outcome: code === 'StoreUnavailable' ? 'unavailable' : 'rejected' });
-      if (!isJobhookError(error) || error.status >= 500) logger.error({ requestId, route: label, err: error }, 'callback failed');
+      metrics.callbacks.inc({
+        route: label,
+        outcome: code === 'StoreUnavailable' ? 'unavailable' : 'rejected',
+      });
+      if (!isJobhookError(error) || error.status >= 500)
+        logger.error({ requestId, route: label, err: error }, 'callback failed');
       else logger.info({ requestId, route: label, code, message: error.message }, 'callback refused');
       return errorResponse(c, error, requestId);
     } finally {

@@ -24,4 +24,5 @@ function visit(node: unknown, path: readonly string[], at: number): void {
   visit(value, path, at + 1);
 }
 
-export const splitPaths = (paths: readonly string[]): readonly (readonly string[])[] => paths.map((p) => p.split('.'));
+export const splitPaths = (paths: readonly string[]): readonly (readonly string[])[] =>
+  paths.map((p) => p.split('.'));

@@ -5,7 +5,12 @@ import type { QuarantineEntry } from '../store/types.js';
 /** Headers never kept with a quarantined body: they carry credentials. */
 const DROPPED = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-jobhook-token']);
 
-export function quarantineEntry(request: RawRequest, route: string, reason: string, receivedAt: string): QuarantineEntry {
+export function quarantineEntry(
+  request: RawRequest,
+  route: string,
+  reason: string,
+  receivedAt: string,
+): QuarantineEntry {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers))
     if (value !== undefined && !DROPPED.has(name)) headers[name] = value;

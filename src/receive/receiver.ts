@@ -64,7 +64,11 @@ export function createReceiver({ providers, store, limits }: ReceiverOptions): R
   };
 
   async function quarantine(request: CallbackRequest, reason: string, receivedAt: string): Promise<Receipt> {
-    const { spooled } = await store.storeQuarantine(quarantineEntry(request, request.route, reason, receivedAt));
-    return spooled ? { events: [], quarantined: true, spooled: true, reason } : { events: [], quarantined: true, reason };
+    const { spooled } = await store.storeQuarantine(
+      quarantineEntry(request, request.route, reason, receivedAt),
+    );
+    return spooled
+      ? { events: [], quarantined: true, spooled: true, reason }
+      : { events: [], quarantined: true, reason };
   }
 }

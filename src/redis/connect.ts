@@ -13,9 +13,19 @@ export interface RedisClientOptions {
 
 export function createRedis(url: string, options: RedisClientOptions): Redis {
   const retryStrategy = (attempt: number): number => Math.min(100 * 2 ** Math.min(attempt, 6), 2000);
-  const common = { connectionName: options.name, connectTimeout: options.connectTimeoutMs, lazyConnect: true, retryStrategy };
+  const common = {
+    connectionName: options.name,
+    connectTimeout: options.connectTimeoutMs,
+    lazyConnect: true,
+    retryStrategy,
+  };
   return options.mode === 'fail-fast'
-    ? new Redis(url, { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false })
+    ? new Redis(url, {
+        ...common,
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        autoResendUnfulfilledCommands: false,
+      })
     : new Redis(url, { ...common, maxRetriesPerRequest: null });
 }
 

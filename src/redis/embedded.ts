@@ -39,15 +39,24 @@ export async function startEmbeddedRedis(options: {
   const dir = join(options.dataDir, 'redis');
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const args = [
-    '--port', String(options.port),
-    '--bind', options.host,
-    '--dir', dir,
-    '--appendonly', 'yes',
-    '--appendfsync', 'always',
-    '--save', '',
-    '--maxmemory-policy', 'noeviction',
-    '--daemonize', 'no',
-    '--logfile', join(dir, 'redis.log'),
+    '--port',
+    String(options.port),
+    '--bind',
+    options.host,
+    '--dir',
+    dir,
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'always',
+    '--save',
+    '',
+    '--maxmemory-policy',
+    'noeviction',
+    '--daemonize',
+    'no',
+    '--logfile',
+    join(dir, 'redis.log'),
   ];
   const child = spawn(options.binary, args, { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -58,7 +58,10 @@ export class BullmqStore implements CallbackStore {
   }
 
   async storeEvents(events: readonly JobhookEvent[]): Promise<StoreReceipt> {
-    const stored = await this.guard(Promise.all(events.map((event) => this.storeEvent(event))), 'storing events');
+    const stored = await this.guard(
+      Promise.all(events.map((event) => this.storeEvent(event))),
+      'storing events',
+    );
     return { events: stored, spooled: false };
   }
 
@@ -74,7 +77,10 @@ export class BullmqStore implements CallbackStore {
   }
 
   async storeQuarantine(entry: QuarantineEntry): Promise<{ spooled: boolean }> {
-    await this.guard(this.quarantine.add('quarantine', entry, { jobId: entry.id }), 'storing a quarantined body');
+    await this.guard(
+      this.quarantine.add('quarantine', entry, { jobId: entry.id }),
+      'storing a quarantined body',
+    );
     return { spooled: false };
   }
 

@@ -12,7 +12,10 @@ export interface WorkerRole {
  * no event is taken off the queue without a handler to run.
  */
 export function startWorker(redis: Redis, logger: Logger): WorkerRole {
-  logger.info({ queue: EVENTS_QUEUE }, 'worker started: no handlers are registered, events stay in the queue');
+  logger.info(
+    { queue: EVENTS_QUEUE },
+    'worker started: no handlers are registered, events stay in the queue',
+  );
   return {
     async stop() {
       await redis.quit().catch(() => redis.disconnect());

@@ -33,7 +33,9 @@ export async function loadFixtures(): Promise<Fixture[]> {
     const dir = join(PROVIDERS_DIR, provider.name, 'fixtures');
     const files = await readdir(dir).catch(() => []);
     for (const file of files.filter((f) => !f.endsWith('.expected.json')).sort()) {
-      const expected = JSON.parse(await readFile(join(dir, `${file}.expected.json`), 'utf8')) as Partial<Fixture>;
+      const expected = JSON.parse(
+        await readFile(join(dir, `${file}.expected.json`), 'utf8'),
+      ) as Partial<Fixture>;
       fixtures.push({
         route: expected.route ?? provider.name,
         result: expected.result ?? 'events',

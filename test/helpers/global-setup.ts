@@ -5,6 +5,8 @@ export default function setup(): void {
   try {
     execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
   } catch {
-    throw new Error('redis-server is not installed: the tests start their own (apt-get install redis-server)');
+    throw new Error(
+      'redis-server is not installed: the tests start their own (apt-get install redis-server)',
+    );
   }
 }

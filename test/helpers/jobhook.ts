@@ -38,7 +38,12 @@ export async function startJobhook(
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      logs.push(...chunk.toString('utf8').split('\n').filter((l) => l !== ''));
+      logs.push(
+        ...chunk
+          .toString('utf8')
+          .split('\n')
+          .filter((l) => l !== ''),
+      );
       done();
     },
   });
@@ -60,7 +65,8 @@ export async function startJobhook(
   };
 }
 
-export const withToken = (path: string): string => `${path}${path.includes('?') ? '&' : '?'}token=${TEST_TOKEN}`;
+export const withToken = (path: string): string =>
+  `${path}${path.includes('?') ? '&' : '?'}token=${TEST_TOKEN}`;
 
 /** Every event in `jobhook-events`, whatever its state. */
 export async function storedEvents(redis: RedisServer, prefix = 'bull'): Promise<JobhookEvent[]> {

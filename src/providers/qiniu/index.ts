@@ -6,7 +6,9 @@ import { verifyQiniuAuthorization, type QiniuKey } from './signature.js';
 const looksLikeQiniu = (doc: ParsedDocument): boolean => {
   if (doc.format !== 'json') return false;
   const c = doc.content;
-  return 'id' in c && 'code' in c && ('items' in c || 'inputKey' in c || 'inputBucket' in c || c.version === 'v3');
+  return (
+    'id' in c && 'code' in c && ('items' in c || 'inputKey' in c || 'inputBucket' in c || c.version === 'v3')
+  );
 };
 
 const SIGNED = /^(QBox|Qiniu) /;
@@ -34,7 +36,8 @@ export function createQiniuProvider(keys: readonly QiniuKey[]): CallbackProvider
         },
         keys,
       );
-      if (!verdict.ok) throw new JobhookError('InvalidSignature', `the Qiniu signature does not verify (${verdict.reason})`);
+      if (!verdict.ok)
+        throw new JobhookError('InvalidSignature', `the Qiniu signature does not verify (${verdict.reason})`);
     },
     normalize: (doc, _request, delivery) => normalizeQiniu(doc.content, delivery),
   };

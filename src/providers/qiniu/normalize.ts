@@ -53,7 +53,10 @@ export function normalizeQiniu(content: Record<string, unknown>, delivery: Deliv
     detail: content,
   };
   const source = eventSource('qiniu', [note.inputBucket]);
-  return { ok: true, events: [buildEvent({ provider: 'qiniu', kind: 'pfop', state, source, data }, delivery)] };
+  return {
+    ok: true,
+    events: [buildEvent({ provider: 'qiniu', kind: 'pfop', state, source, data }, delivery)],
+  };
 }
 
 function workflowV3(content: Record<string, unknown>, delivery: Delivery): Normalized {
@@ -79,10 +82,17 @@ function workflowV3(content: Record<string, unknown>, delivery: Delivery): Norma
     detail: content,
   };
   const source = eventSource('qiniu', [note.input?.bucket]);
-  return { ok: true, events: [buildEvent({ provider: 'qiniu', kind: 'pfop', state, source, data }, delivery)] };
+  return {
+    ok: true,
+    events: [buildEvent({ provider: 'qiniu', kind: 'pfop', state, source, data }, delivery)],
+  };
 }
 
-function normalizeItem(item: PfopItem, code: number, state: Outcome): NonNullable<EventData['items']>[number] {
+function normalizeItem(
+  item: PfopItem,
+  code: number,
+  state: Outcome,
+): NonNullable<EventData['items']>[number] {
   return {
     cmd: item.cmd ?? '',
     code,
@@ -101,7 +111,9 @@ function normalizeItem(item: PfopItem, code: number, state: Outcome): NonNullabl
 export function saveasBucket(cmd: string | undefined): string | undefined {
   const segment = cmd?.split('|').find((part) => part.startsWith('saveas/'));
   if (segment === undefined) return undefined;
-  const entry = Buffer.from(segment.slice('saveas/'.length).split('/')[0] ?? '', 'base64url').toString('utf8');
+  const entry = Buffer.from(segment.slice('saveas/'.length).split('/')[0] ?? '', 'base64url').toString(
+    'utf8',
+  );
   const colon = entry.indexOf(':');
   const bucket = colon < 0 ? entry : entry.slice(0, colon);
   return /^[\w-]+$/.test(bucket) ? bucket : undefined;

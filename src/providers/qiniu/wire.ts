@@ -1,7 +1,13 @@
 import { z } from 'zod';
 
 /** Qiniu pfop notifications (formats.md §3.2; the V3 workflow schema of §3.5). */
-const Code = z.union([z.number().int(), z.string().regex(/^-?\d+$/).transform(Number)]);
+const Code = z.union([
+  z.number().int(),
+  z
+    .string()
+    .regex(/^-?\d+$/)
+    .transform(Number),
+]);
 const OptionalText = z.union([z.string(), z.number()]).transform(String).optional();
 
 export const PfopItem = z.looseObject({

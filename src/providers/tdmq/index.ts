@@ -1,15 +1,26 @@
 import { parseEmbeddedDocument, type DocumentLimits } from '../../body/parse.js';
 import { isJobhookError } from '../../errors.js';
-import type { JsonObject } from '../../body/json.js';
 import { unrecognized, type CallbackProvider, type ParsedDocument, type RawRequest } from '../types.js';
 
 const MESSAGE_ID_HEADER = 'x-cmq-message-id';
 
 /** The CMQ topic push envelope `{TopicOwner, topicName, subscriptionName, msgId, msgBody, publishTime}`. */
-const isEnvelope = (doc: ParsedDocument): doc is { format: 'json'; content: JsonObject } =>
-  doc.format === 'json' &&
-  typeof doc.content.msgBody === 'string' &&
-  ('msgId' in doc.content || 'topicName' in doc.content || 'TopicOwner' in doc.content);
+interface Envelope {
+  readonly msgBody: string;
+  readonly msgId: string | undefined;
+}
+
+function envelope(doc: ParsedDocument): Envelope | undefined {
+  if (doc.format !== 'json') return undefined;
+  const { msgBody, msgId } = doc.content;
+  if (typeof msgBody !== 'string') return undefined;
+  if (!('msgId' in doc.content || 'topicName' in doc.content || 'TopicOwner' in doc.content))
+    return undefined;
+  return {
+    msgBody,
+    msgId: typeof msgId === 'string' || typeof msgId === 'number' ? String(msgId) : undefined,
+  };
+}
 
 const headerMessageId = (request: RawRequest): string | undefined => {
   const id = request.headers[MESSAGE_ID_HEADER];
@@ -23,16 +34,16 @@ const headerMessageId = (request: RawRequest): string | undefined => {
 export function createTdmqProvider(ci: CallbackProvider, limits: DocumentLimits): CallbackProvider {
   return {
     route: 'tdmq',
-    detect: (doc, request) => isEnvelope(doc) || (headerMessageId(request) !== undefined && ci.detect(doc, request)),
+    detect: (doc, request) =>
+      envelope(doc) !== undefined || (headerMessageId(request) !== undefined && ci.detect(doc, request)),
     normalize(doc, request, delivery) {
-      if (!isEnvelope(doc))
-        return ci.normalize(doc, request, { ...delivery, channel: 'tdmq', tdmqMsgId: headerMessageId(request) });
-      const { msgId, msgBody } = doc.content;
-      const tdmqMsgId =
-        typeof msgId === 'string' || typeof msgId === 'number' ? String(msgId) : headerMessageId(request);
+      const pushed = envelope(doc);
+      const tdmqMsgId = pushed?.msgId ?? headerMessageId(request);
+      if (pushed === undefined)
+        return ci.normalize(doc, request, { ...delivery, channel: 'tdmq', tdmqMsgId });
       let inner: ParsedDocument;
       try {
-        inner = parseEmbeddedDocument(String(msgBody), limits);
+        inner = parseEmbeddedDocument(pushed.msgBody, limits);
       } catch (error) {
         if (isJobhookError(error)) return unrecognized(`TDMQ msgBody: ${error.code}: ${error.message}`);
         throw error;

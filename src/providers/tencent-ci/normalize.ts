@@ -2,7 +2,7 @@ import { buildEvent, eventSource, type Delivery } from '../../events/build.js';
 import { laterTime, normalizeTime } from '../../events/time.js';
 import type { EventData, JobhookEvent } from '../../events/types.js';
 import { ensureArrays } from '../ensure-arrays.js';
-import { firstIssue, OutputList, present } from '../fields.js';
+import { firstIssue, present } from '../fields.js';
 import { unrecognized, type Normalized } from '../types.js';
 import { CI_ARRAY_PATHS } from './arrays.js';
 import { jobOutputs } from './outputs.js';
@@ -26,7 +26,9 @@ export function normalizeCiDocument(content: Detail, delivery: Delivery): Normal
   if (eventName === 'WorkflowFinish' || (eventName === undefined && 'WorkflowExecution' in content))
     return workflowFinish(content, delivery);
   return unrecognized(
-    eventName === undefined ? 'no CI EventName, JobsDetail or WorkflowExecution' : `unknown CI EventName '${eventName}'`,
+    eventName === undefined
+      ? 'no CI EventName, JobsDetail or WorkflowExecution'
+      : `unknown CI EventName '${eventName}'`,
   );
 }
 
@@ -122,7 +124,11 @@ function workflowEvent(run: WorkflowExecution, detail: Detail, delivery: Deliver
     providerState: run.State,
     input,
     outputs: [],
-    workflow: { runId: run.RunId, workflowId: run.WorkflowId ?? '', ...present('workflowName', run.WorkflowName) },
+    workflow: {
+      runId: run.RunId,
+      workflowId: run.WorkflowId ?? '',
+      ...present('workflowName', run.WorkflowName),
+    },
     tasks,
     createdAt: normalizeTime(run.CreateTime),
     startedAt: null,

@@ -4,7 +4,10 @@ import { OutputList } from '../fields.js';
 import type { Operation } from './wire.js';
 
 /** Every object a CI job reports it produced (docs/events.md, "Outputs"). */
-export function jobOutputs(operation: z.infer<typeof Operation> | undefined, succeeded: boolean): z.infer<typeof OutputObject>[] {
+export function jobOutputs(
+  operation: z.infer<typeof Operation> | undefined,
+  succeeded: boolean,
+): z.infer<typeof OutputObject>[] {
   const outputs = new OutputList();
   if (operation === undefined) return outputs.items;
   for (const file of operation.MediaResult?.OutputFile ?? []) {
@@ -25,7 +28,8 @@ export function jobOutputs(operation: z.infer<typeof Operation> | undefined, suc
     else outputs.add(located.bucket ?? targetBucket, located.region ?? target?.Region, located.object);
   }
   const object = target?.Object;
-  if (succeeded && object !== undefined && !object.includes('${')) outputs.add(targetBucket, target?.Region, object);
+  if (succeeded && object !== undefined && !object.includes('${'))
+    outputs.add(targetBucket, target?.Region, object);
   return outputs.items;
 }
 

@@ -13,4 +13,5 @@ const STATES: ReadonlyMap<string, Outcome> = new Map([
   ['paused', 'pending'],
 ]);
 
-export const ciState = (providerState: string): Outcome | undefined => STATES.get(providerState.toLowerCase());
+export const ciState = (providerState: string): Outcome | undefined =>
+  STATES.get(providerState.toLowerCase());

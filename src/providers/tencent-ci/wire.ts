@@ -44,7 +44,12 @@ export const JobDetail = z.looseObject({
   EndTime: OptionalText,
   Input: container(Location),
   Operation: z.preprocess((v) => (v === '' ? undefined : v), Operation.optional()).catch(undefined),
-  Workflow: container({ Name: OptionalText, RunId: OptionalText, WorkflowId: OptionalText, WorkflowName: OptionalText }),
+  Workflow: container({
+    Name: OptionalText,
+    RunId: OptionalText,
+    WorkflowId: OptionalText,
+    WorkflowName: OptionalText,
+  }),
 });
 export type JobDetail = z.infer<typeof JobDetail>;
 

@@ -1,0 +1,17 @@
+/**
+ * jobhook's public API for TypeScript consumers: the event types and schemas, and the framework-free core.
+ * Downstream services in other languages use schema/cloudevent.schema.json, generated from the same source.
+ */
+export { EVENT_TYPES, KINDS, OUTCOMES, PROVIDERS, eventType } from './events/catalog.js';
+export type { EventType, Kind, Outcome, Provider } from './events/catalog.js';
+export { CloudEvent, EventData as EventDataSchema } from './events/schema.js';
+export type { EventChannel, EventData, JobhookEvent } from './events/types.js';
+export { EVENT_ID_NAMESPACE, eventId } from './events/id.js';
+export { ERRORS, JobhookError, isJobhookError } from './errors.js';
+export type { ErrorCode } from './errors.js';
+export { EVENTS_QUEUE, QUARANTINE_QUEUE, DEFAULT_PREFIX } from './store/queues.js';
+export type { QuarantineEntry } from './store/types.js';
+export { createReceiver, AUTO_ROUTE } from './receive/receiver.js';
+export type { CallbackRequest, Receipt, Receiver } from './receive/receiver.js';
+export { createProviders } from './providers/index.js';
+export type { CallbackProvider, ParsedDocument, Normalized } from './providers/types.js';
