@@ -133,9 +133,12 @@ function listen(fetch: Parameters<typeof serve>[0]['fetch'], config: Config): Pr
 /** Stops accepting connections, lets in-flight requests finish, and cuts what is left after `graceMs`. */
 function closeServer(server: Server, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    const deadline = setTimeout(() => server.closeAllConnections(), graceMs);
+    // Connections that finish their request during the grace period become idle: close them as they do.
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
     server.close(() => {
-      clearTimeout(timer);
+      clearTimeout(deadline);
+      clearInterval(sweep);
       resolve();
     });
     server.closeIdleConnections();

@@ -38,6 +38,8 @@ export function createApp(options: AppOptions): Hono<Env> {
     c.set('requestId', requestId);
     await next();
     c.header('x-request-id', requestId);
+    // During shutdown, keep-alive connections are closed after their answer instead of lingering.
+    if (!options.isAccepting()) c.header('connection', 'close');
   });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));

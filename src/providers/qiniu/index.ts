@@ -11,7 +11,7 @@ const looksLikeQiniu = (doc: ParsedDocument): boolean => {
   );
 };
 
-const SIGNED = /^(QBox|Qiniu) /;
+const SIGNED = /^(qbox|qiniu) /i;
 
 /**
  * Qiniu persistent-processing (pfop) notifications (formats.md §3). When Qiniu keys are configured, an
