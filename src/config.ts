@@ -9,7 +9,9 @@ export interface Config {
   readonly host: string;
   /** The base URL printed for registration; derived from host and port unless set. */
   readonly publicUrl: string | undefined;
+  /** The Redis URL, or with `redisCluster` the comma-separated seed nodes of a Redis Cluster. */
   readonly redisUrl: string;
+  readonly redisCluster: boolean;
   readonly redisPrefix: string;
   /** `auto`: start a private redis-server when nothing answers at REDIS_URL and the binary exists. */
   readonly embeddedRedis: 'auto' | 'never';
@@ -26,6 +28,8 @@ export interface Config {
   readonly maxDepth: number;
   readonly maxElements: number;
   readonly qiniuKeys: readonly QiniuKey[];
+  /** Largest size of the local spool used while Redis cannot take callbacks; 0 turns the spool off. */
+  readonly spoolMaxBytes: number;
 }
 
 const flag = z
@@ -43,8 +47,12 @@ const Env = z.object({
   JOBHOOK_PUBLIC_URL: z.url().optional(),
   REDIS_URL: z
     .string()
-    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .regex(
+      /^rediss?:\/\/[^,]+(,rediss?:\/\/[^,]+)*$/,
+      'must be redis:// or rediss:// URLs (comma-separated for a cluster)',
+    )
     .default('redis://127.0.0.1:6379'),
+  JOBHOOK_REDIS_CLUSTER: flag.default(false),
   JOBHOOK_REDIS_PREFIX: z.string().min(1).default('bull'),
   JOBHOOK_EMBEDDED_REDIS: z.enum(['auto', 'never']).default('auto'),
   JOBHOOK_TOKENS: list.default([]),
@@ -60,6 +68,7 @@ const Env = z.object({
   JOBHOOK_MAX_DEPTH: int(4, 1000).default(64),
   JOBHOOK_MAX_ELEMENTS: int(10, 10_000_000).default(50_000),
   JOBHOOK_QINIU_KEYS: list.default([]),
+  JOBHOOK_SPOOL_MAX_BYTES: int(0, 1024 ** 4).default(256 * 1024 * 1024),
 });
 
 export class ConfigError extends Error {
@@ -76,11 +85,21 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
+  if (e.JOBHOOK_REDIS_CLUSTER && !/\{[^}]+\}/.test(e.JOBHOOK_REDIS_PREFIX))
+    throw new ConfigError(
+      'invalid configuration: JOBHOOK_REDIS_PREFIX: on a Redis Cluster it must hold a hash tag such as {jobhook}, ' +
+        "so that each queue's keys share one slot (BullMQ's scripts need that)",
+    );
+  if (!e.JOBHOOK_REDIS_CLUSTER && e.REDIS_URL.includes(','))
+    throw new ConfigError(
+      'invalid configuration: REDIS_URL: several URLs are only for JOBHOOK_REDIS_CLUSTER=true',
+    );
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
     publicUrl: e.JOBHOOK_PUBLIC_URL?.replace(/\/+$/, ''),
     redisUrl: e.REDIS_URL,
+    redisCluster: e.JOBHOOK_REDIS_CLUSTER,
     redisPrefix: e.JOBHOOK_REDIS_PREFIX,
     embeddedRedis: e.JOBHOOK_EMBEDDED_REDIS,
     tokens: Object.freeze(e.JOBHOOK_TOKENS),
@@ -96,6 +115,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     maxDepth: e.JOBHOOK_MAX_DEPTH,
     maxElements: e.JOBHOOK_MAX_ELEMENTS,
     qiniuKeys: Object.freeze(e.JOBHOOK_QINIU_KEYS.map(parseQiniuKey)),
+    spoolMaxBytes: e.JOBHOOK_SPOOL_MAX_BYTES,
   });
 }
 

@@ -64,8 +64,8 @@ async function resolveRedis(
   logger: Logger,
 ): Promise<{ url: string; embedded?: EmbeddedRedis } | undefined> {
   if (await probeRedis(config.redisUrl, 2000)) return { url: config.redisUrl };
-  const target = new URL(config.redisUrl);
-  const local = ['127.0.0.1', 'localhost', '[::1]', '::1'].includes(target.hostname);
+  const target = new URL(config.redisUrl.split(',')[0] ?? config.redisUrl);
+  const local = !config.redisCluster && ['127.0.0.1', 'localhost', '[::1]', '::1'].includes(target.hostname);
   const binary = config.embeddedRedis === 'auto' && local ? await findRedisServer() : undefined;
   if (binary === undefined) {
     process.stderr.write(

@@ -10,6 +10,8 @@ export interface Metrics {
   readonly errors: Counter<'code'>;
   readonly duration: Histogram<'route'>;
   readonly redisUp: Gauge;
+  /** Reports the spool's depth and age at each scrape; set once a spool exists. */
+  watchSpool(stats: () => { bytes: number; records: number; oldestAt: number | undefined }): void;
 }
 
 export function createMetrics(options: { defaultMetrics: boolean } = { defaultMetrics: true }): Metrics {
@@ -47,5 +49,22 @@ export function createMetrics(options: { defaultMetrics: boolean } = { defaultMe
       help: '1 when Redis answered the last readiness check, else 0.',
       registers: [registry],
     }),
+    watchSpool(stats) {
+      const gauge = (name: string, help: string, read: (s: ReturnType<typeof stats>) => number): void => {
+        new Gauge({
+          name,
+          help,
+          registers: [registry],
+          collect() {
+            this.set(read(stats()));
+          },
+        });
+      };
+      gauge('jobhook_spool_records', 'Callbacks in the local spool, waiting for Redis.', (s) => s.records);
+      gauge('jobhook_spool_bytes', 'Bytes in the local spool.', (s) => s.bytes);
+      gauge('jobhook_spool_oldest_age_seconds', 'Age of the oldest spooled callback (0 when empty).', (s) =>
+        s.oldestAt === undefined ? 0 : (Date.now() - s.oldestAt) / 1000,
+      );
+    },
   };
 }

@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import type { Server } from 'node:http';
-import type { Redis } from 'ioredis';
+
 import { TokenVerifier } from './auth/tokens.js';
 import type { Config } from './config.js';
 import { createApp } from './http/app.js';
@@ -9,8 +10,12 @@ import type { Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createProviders } from './providers/index.js';
 import { createReceiver } from './receive/receiver.js';
-import { connectRedis, createRedis } from './redis/connect.js';
+import { connectRedis, createRedis, type RedisClient } from './redis/connect.js';
+import { checkRedisSettings } from './redis/settings.js';
+import { Spool } from './spool/spool.js';
 import { BullmqStore } from './store/bullmq-store.js';
+import { SpoolingStore } from './store/spooling-store.js';
+import type { CallbackStore } from './store/types.js';
 import { startWorker, type WorkerRole } from './worker/worker.js';
 
 export interface ServiceOptions {
@@ -40,19 +45,51 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   let port: number | undefined;
 
   if (config.role === 'all' || config.role === 'worker') {
-    const redis = await connected(options.redisUrl, 'jobhook-worker', 'blocking', logger);
+    const redis = await connected(
+      options.redisUrl,
+      config.redisCluster,
+      'jobhook-worker',
+      'blocking',
+      logger,
+    );
     const worker: WorkerRole = startWorker(redis, logger);
     stops.push(() => worker.stop());
   }
 
   if (config.role === 'all' || config.role === 'http') {
-    const redis = await connected(options.redisUrl, 'jobhook-receiver', 'fail-fast', logger);
-    const store = new BullmqStore({
+    const redis = await connected(
+      options.redisUrl,
+      config.redisCluster,
+      'jobhook-receiver',
+      'fail-fast',
+      logger,
+    );
+    await checkRedisSettings(redis, logger);
+    const redisStore = new BullmqStore({
       redis,
       prefix: config.redisPrefix,
       dedupeWindowMs: config.dedupeWindowMs,
       timeoutMs: config.storeTimeoutMs,
     });
+    const spooling =
+      config.spoolMaxBytes === 0
+        ? undefined
+        : new SpoolingStore({
+            primary: redisStore,
+            spool: await Spool.open({
+              dir: join(config.dataDir, 'spool'),
+              maxBytes: config.spoolMaxBytes,
+              logger,
+            }),
+            logger,
+            drainIntervalMs: 1000,
+          });
+    const store: CallbackStore = spooling ?? redisStore;
+    if (spooling !== undefined) {
+      metrics.watchSpool(() => spooling.spoolStats());
+      redis.on('ready', () => void spooling.drainSoon());
+      void spooling.drainSoon();
+    }
     const limits = { maxDepth: config.maxDepth, maxElements: config.maxElements };
     const receiver = createReceiver({
       providers: createProviders({ qiniuKeys: config.qiniuKeys, limits }),
@@ -68,6 +105,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       logger,
       bodyLimitBytes: config.bodyLimitBytes,
       isAccepting: () => accepting,
+      ...(spooling === undefined ? {} : { spoolStats: () => spooling.spoolStats() }),
     });
     const server = await listen(app.fetch, config);
     const address = server.address() as AddressInfo;
@@ -95,11 +133,12 @@ export async function startService(options: ServiceOptions): Promise<Service> {
 
 async function connected(
   url: string,
+  cluster: boolean,
   name: string,
   mode: 'fail-fast' | 'blocking',
   logger: Logger,
-): Promise<Redis> {
-  const redis = createRedis(url, { name, mode, connectTimeoutMs: 5000 });
+): Promise<RedisClient> {
+  const redis = createRedis(url, { name, mode, connectTimeoutMs: 5000, cluster });
   let lastError = '';
   redis.on('error', (error: Error) => {
     if (error.message !== lastError)

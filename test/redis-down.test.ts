@@ -10,7 +10,7 @@ let jobhook: RunningJobhook;
 
 beforeAll(async () => {
   redis = await RedisServer.start();
-  jobhook = await startJobhook(redis, { JOBHOOK_STORE_TIMEOUT_MS: '800' });
+  jobhook = await startJobhook(redis, { JOBHOOK_STORE_TIMEOUT_MS: '800', JOBHOOK_SPOOL_MAX_BYTES: '0' });
 });
 afterAll(async () => {
   await jobhook.stop();
@@ -25,7 +25,7 @@ const post = (body: string): Promise<Response> =>
     signal: AbortSignal.timeout(10_000),
   });
 
-describe('when Redis does not answer', () => {
+describe('when Redis does not answer and the spool is off', () => {
   it('answers 503 with Retry-After when Redis is down, 200 again once it is back, and loses nothing', async () => {
     expect((await post(callback('j-before'))).status).toBe(200);
     await redis.kill();

@@ -6,6 +6,7 @@ import { JobhookError, isJobhookError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { AUTO_ROUTE, type Receiver } from '../receive/receiver.js';
+import type { SpoolStats } from '../spool/spool.js';
 import type { CallbackStore } from '../store/types.js';
 import { readBody } from './read-body.js';
 import { errorResponse } from './respond.js';
@@ -20,6 +21,8 @@ export interface AppOptions {
   readonly bodyLimitBytes: number;
   /** False once shutdown began: /readyz answers 503 so balancers stop sending. */
   readonly isAccepting: () => boolean;
+  /** Depth and age of the local spool, for /readyz. */
+  readonly spoolStats?: () => SpoolStats;
 }
 
 type Env = { Bindings: Partial<HttpBindings>; Variables: { requestId: string } };
@@ -48,10 +51,18 @@ export function createApp(options: AppOptions): Hono<Env> {
     const redis = await store.isReady();
     metrics.redisUp.set(redis ? 1 : 0);
     const accepting = options.isAccepting();
-    return c.json(
-      { status: redis && accepting ? 'ready' : 'unavailable', redis, accepting },
-      redis && accepting ? 200 : 503,
-    );
+    const ready = redis && accepting;
+    const stats = options.spoolStats?.();
+    const spool =
+      stats === undefined
+        ? undefined
+        : {
+            records: stats.records,
+            bytes: stats.bytes,
+            oldestAgeSeconds:
+              stats.oldestAt === undefined ? 0 : Math.round((Date.now() - stats.oldestAt) / 1000),
+          };
+    return c.json({ status: ready ? 'ready' : 'unavailable', redis, accepting, spool }, ready ? 200 : 503);
   });
 
   app.get('/metrics', async (c) => {

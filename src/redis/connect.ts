@@ -1,37 +1,64 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
+
+export type RedisClient = Redis | Cluster;
 
 export interface RedisClientOptions {
   /** Shown in `CLIENT LIST`. */
   readonly name: string;
   /**
    * `fail-fast` for the receiver: no offline queue and no retried commands, so a request during an outage
-   * fails at once (and is answered 503) instead of waiting. `blocking` for BullMQ workers.
+   * fails at once (and is spooled or answered 503) instead of waiting. `blocking` for BullMQ workers.
    */
   readonly mode: 'fail-fast' | 'blocking';
   readonly connectTimeoutMs: number;
+  /** Treat `url` as the comma-separated seed nodes of a Redis Cluster. */
+  readonly cluster?: boolean;
 }
 
-export function createRedis(url: string, options: RedisClientOptions): Redis {
-  const retryStrategy = (attempt: number): number => Math.min(100 * 2 ** Math.min(attempt, 6), 2000);
+const retryStrategy = (attempt: number): number => Math.min(100 * 2 ** Math.min(attempt, 6), 2000);
+
+export function createRedis(url: string, options: RedisClientOptions): RedisClient {
   const common = {
     connectionName: options.name,
     connectTimeout: options.connectTimeoutMs,
     lazyConnect: true,
-    retryStrategy,
   };
+  const failFast = { maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false };
+  if (options.cluster === true) {
+    const nodes = url.split(',').map((u) => {
+      const parsed = new URL(u);
+      return {
+        host: parsed.hostname.replace(/^\[|\]$/g, ''),
+        port: Number(parsed.port === '' ? 6379 : parsed.port),
+      };
+    });
+    const first = new URL(url.split(',')[0] ?? url);
+    const auth = {
+      ...(first.username === '' ? {} : { username: decodeURIComponent(first.username) }),
+      ...(first.password === '' ? {} : { password: decodeURIComponent(first.password) }),
+      ...(first.protocol === 'rediss:' ? { tls: {} } : {}),
+    };
+    return options.mode === 'fail-fast'
+      ? new Cluster(nodes, {
+          lazyConnect: true,
+          enableOfflineQueue: false,
+          clusterRetryStrategy: retryStrategy,
+          redisOptions: { ...common, ...auth, ...failFast },
+        })
+      : new Cluster(nodes, {
+          lazyConnect: true,
+          clusterRetryStrategy: retryStrategy,
+          redisOptions: { ...common, ...auth, maxRetriesPerRequest: null },
+        });
+  }
   return options.mode === 'fail-fast'
-    ? new Redis(url, {
-        ...common,
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 0,
-        autoResendUnfulfilledCommands: false,
-      })
-    : new Redis(url, { ...common, maxRetriesPerRequest: null });
+    ? new Redis(url, { ...common, retryStrategy, enableOfflineQueue: false, ...failFast })
+    : new Redis(url, { ...common, retryStrategy, maxRetriesPerRequest: null });
 }
 
-/** Whether a Redis answers PING at `url` within `timeoutMs`. Never throws. */
+/** Whether a Redis answers PING at `url` (the first node of a list) within `timeoutMs`. Never throws. */
 export async function probeRedis(url: string, timeoutMs: number): Promise<boolean> {
-  const client = new Redis(url, {
+  const client = new Redis(url.split(',')[0] ?? url, {
     lazyConnect: true,
     connectTimeout: timeoutMs,
     maxRetriesPerRequest: 0,
@@ -50,7 +77,7 @@ export async function probeRedis(url: string, timeoutMs: number): Promise<boolea
 }
 
 /** Connects and waits until the client is ready; rejects after `timeoutMs`. */
-export async function connectRedis(client: Redis, timeoutMs: number): Promise<void> {
+export async function connectRedis(client: RedisClient, timeoutMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([

@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.js';
 import { JobhookError, isJobhookError } from '../errors.js';
 import type { JobhookEvent } from '../events/types.js';
 import { withDeadline } from './deadline.js';
@@ -8,7 +8,7 @@ import type { CallbackStore, QuarantineEntry, StoreReceipt, StoredEvent } from '
 
 export interface BullmqStoreOptions {
   /** A connected ioredis client for writes (offline queue off, so a down Redis fails fast). */
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly prefix: string;
   /** How long duplicates of an event collapse, also after the first copy was processed. */
   readonly dedupeWindowMs: number;
@@ -27,11 +27,11 @@ if v then return v end
 redis.call('SET', KEYS[1], '0', 'PX', ARGV[1])
 return 'new'`;
 
-interface ClaimingRedis extends Redis {
+type ClaimingRedis = RedisClient & {
   jobhookClaim(key: string, ttlMs: number): Promise<string>;
-}
+};
 
-const hasClaim = (redis: Redis): redis is ClaimingRedis => 'jobhookClaim' in redis;
+const hasClaim = (redis: RedisClient): redis is ClaimingRedis => 'jobhookClaim' in redis;
 
 export class BullmqStore implements CallbackStore {
   readonly events: Queue;
@@ -55,6 +55,8 @@ export class BullmqStore implements CallbackStore {
       prefix,
       defaultJobOptions: { removeOnComplete: false, removeOnFail: false },
     });
+    // Connection errors are logged where the connection is made; without a listener BullMQ prints them.
+    for (const queue of [this.events, this.quarantine]) queue.on('error', () => undefined);
   }
 
   async storeEvents(events: readonly JobhookEvent[]): Promise<StoreReceipt> {

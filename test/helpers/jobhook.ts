@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Queue } from 'bullmq';
 import { loadConfig } from '../../src/config.js';
@@ -14,6 +17,7 @@ export const TEST_TOKEN = 'test-token-0123456789abcdef';
 export interface RunningJobhook {
   readonly url: string;
   readonly service: Service;
+  readonly dataDir: string;
   /** Every log line written so far (JSON strings). */
   readonly logs: string[];
   post(path: string, body: string | Uint8Array, headers?: Record<string, string>): Promise<Response>;
@@ -25,8 +29,10 @@ export async function startJobhook(
   redis: RedisServer,
   env: Record<string, string> = {},
 ): Promise<RunningJobhook> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'jobhook-data-'));
   const config = loadConfig({
     PORT: '0',
+    JOBHOOK_DATA_DIR: dataDir,
     HOST: '127.0.0.1',
     REDIS_URL: redis.url,
     JOBHOOK_TOKENS: TEST_TOKEN,
@@ -60,8 +66,12 @@ export async function startJobhook(
     url,
     service,
     logs,
+    dataDir: config.dataDir,
     post: (path, body, headers = {}) => fetch(`${url}${path}`, { method: 'POST', body, headers }),
-    stop: () => service.stop(),
+    stop: async () => {
+      await service.stop();
+      if (env.JOBHOOK_DATA_DIR === undefined) await rm(dataDir, { recursive: true, force: true });
+    },
   };
 }
 
