@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { cidrList } from './auth/client-address.js';
 import type { QiniuKey } from './providers/qiniu/signature.js';
 
 export type Role = 'all' | 'http' | 'worker';
@@ -28,6 +29,14 @@ export interface Config {
   readonly maxDepth: number;
   readonly maxElements: number;
   readonly qiniuKeys: readonly QiniuKey[];
+  /** Client addresses allowed to send callbacks (undefined: any). */
+  readonly allowCidrs: readonly string[];
+  /** Proxies whose X-Forwarded-For is believed. */
+  readonly trustedProxies: readonly string[];
+  /** Failed authentications allowed per client address and minute before 429 (0: no limit). */
+  readonly authFailuresPerMinute: number;
+  /** Callback requests allowed per client address and second (0: no limit). */
+  readonly rateLimitPerSecond: number;
   /** Largest size of the local spool used while Redis cannot take callbacks; 0 turns the spool off. */
   readonly spoolMaxBytes: number;
 }
@@ -69,6 +78,10 @@ const Env = z.object({
   JOBHOOK_MAX_ELEMENTS: int(10, 10_000_000).default(50_000),
   JOBHOOK_QINIU_KEYS: list.default([]),
   JOBHOOK_SPOOL_MAX_BYTES: int(0, 1024 ** 4).default(256 * 1024 * 1024),
+  JOBHOOK_ALLOW_CIDRS: list.default([]),
+  JOBHOOK_TRUSTED_PROXIES: list.default([]),
+  JOBHOOK_AUTH_FAILURES_PER_MINUTE: int(0, 1_000_000).default(30),
+  JOBHOOK_RATE_LIMIT_PER_SECOND: int(0, 1_000_000).default(0),
 });
 
 export class ConfigError extends Error {
@@ -116,7 +129,22 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     maxElements: e.JOBHOOK_MAX_ELEMENTS,
     qiniuKeys: Object.freeze(e.JOBHOOK_QINIU_KEYS.map(parseQiniuKey)),
     spoolMaxBytes: e.JOBHOOK_SPOOL_MAX_BYTES,
+    allowCidrs: Object.freeze(checkCidrs('JOBHOOK_ALLOW_CIDRS', e.JOBHOOK_ALLOW_CIDRS)),
+    trustedProxies: Object.freeze(checkCidrs('JOBHOOK_TRUSTED_PROXIES', e.JOBHOOK_TRUSTED_PROXIES)),
+    authFailuresPerMinute: e.JOBHOOK_AUTH_FAILURES_PER_MINUTE,
+    rateLimitPerSecond: e.JOBHOOK_RATE_LIMIT_PER_SECOND,
   });
+}
+
+function checkCidrs(variable: string, entries: string[]): string[] {
+  try {
+    cidrList(entries);
+  } catch (error) {
+    throw new ConfigError(
+      `invalid configuration: ${variable}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  return entries;
 }
 
 function parseQiniuKey(pair: string): QiniuKey {

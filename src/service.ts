@@ -5,7 +5,9 @@ import type { Server } from 'node:http';
 
 import { TokenVerifier } from './auth/tokens.js';
 import type { Config } from './config.js';
-import { createApp } from './http/app.js';
+import { createApp, type AccessOptions } from './http/app.js';
+import { cidrList } from './auth/client-address.js';
+import { RateLimiter } from './auth/rate-limit.js';
 import type { Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createProviders } from './providers/index.js';
@@ -105,6 +107,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       logger,
       bodyLimitBytes: config.bodyLimitBytes,
       isAccepting: () => accepting,
+      access: accessOptions(config),
       ...(spooling === undefined ? {} : { spoolStats: () => spooling.spoolStats() }),
     });
     const server = await listen(app.fetch, config);
@@ -128,6 +131,21 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       (stopping ??= (async () => {
         for (const stop of stops) await stop();
       })()),
+  };
+}
+
+function accessOptions(config: Config): AccessOptions {
+  return {
+    ...(config.allowCidrs.length === 0 ? {} : { allow: cidrList(config.allowCidrs) }),
+    ...(config.trustedProxies.length === 0 ? {} : { trustedProxies: cidrList(config.trustedProxies) }),
+    ...(config.rateLimitPerSecond === 0
+      ? {}
+      : {
+          requests: new RateLimiter(config.rateLimitPerSecond, Math.max(10, config.rateLimitPerSecond * 2)),
+        }),
+    ...(config.authFailuresPerMinute === 0
+      ? {}
+      : { authFailures: new RateLimiter(config.authFailuresPerMinute / 60, config.authFailuresPerMinute) }),
   };
 }
 

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { HttpBindings } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
+import type { BlockList } from 'node:net';
+import { clientAddress, contains } from '../auth/client-address.js';
+import type { RateLimiter } from '../auth/rate-limit.js';
 import { presentedToken, type TokenVerifier } from '../auth/tokens.js';
 import { JobhookError, isJobhookError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -23,6 +26,18 @@ export interface AppOptions {
   readonly isAccepting: () => boolean;
   /** Depth and age of the local spool, for /readyz. */
   readonly spoolStats?: () => SpoolStats;
+  readonly access?: AccessOptions;
+}
+
+export interface AccessOptions {
+  /** Client addresses allowed to send callbacks; others get 403. */
+  readonly allow?: BlockList;
+  /** Proxies whose X-Forwarded-For is believed. */
+  readonly trustedProxies?: BlockList;
+  /** Per-address limit on callback requests (429 past it). */
+  readonly requests?: RateLimiter;
+  /** Per-address limit on failed authentications (429 instead of 401 past it). */
+  readonly authFailures?: RateLimiter;
 }
 
 type Env = { Bindings: Partial<HttpBindings>; Variables: { requestId: string } };
@@ -32,7 +47,7 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /** The thin HTTP edge: gathers inputs, calls the receiver, maps the result to a status (CONTRACT.md §1). */
 export function createApp(options: AppOptions): Hono<Env> {
-  const { receiver, store, tokens, metrics, logger } = options;
+  const { receiver, store, tokens, metrics, logger, access } = options;
   const app = new Hono<Env>();
 
   app.use(async (c, next) => {
@@ -77,14 +92,19 @@ export function createApp(options: AppOptions): Hono<Env> {
     try {
       if (route !== AUTO_ROUTE && !ROUTES.has(route))
         throw new JobhookError('NotFound', `no callback route '${route.slice(0, 64)}'`);
+      if (access !== undefined) admit(c, access);
       if (
         tokens !== undefined &&
         !tokens.verify(presentedToken(c.req.query('token'), (n) => c.req.header(n)))
-      )
+      ) {
+        // Past the limit a failing address gets 429 (and no log line); a valid token is never held back.
+        if (access?.authFailures?.take(peerOf(c, access)) === false)
+          throw new JobhookError('TooManyRequests', 'too many failed authentications from this address');
         throw new JobhookError(
           'Unauthorized',
           'a valid token is required (query token, X-Jobhook-Token or Bearer)',
         );
+      }
       const body = await readBody(c.req.raw, c.env.incoming, options.bodyLimitBytes);
       const url = c.req.url;
       const pathStart = url.indexOf('/', url.indexOf('//') + 2);
@@ -131,7 +151,8 @@ export function createApp(options: AppOptions): Hono<Env> {
       });
       if (!isJobhookError(error) || error.status >= 500)
         logger.error({ requestId, route: label, err: error }, 'callback failed');
-      else logger.info({ requestId, route: label, code, message: error.message }, 'callback refused');
+      else if (code !== 'TooManyRequests')
+        logger.info({ requestId, route: label, code, message: error.message }, 'callback refused');
       return errorResponse(c, error, requestId);
     } finally {
       metrics.duration.observe({ route: label }, Number(process.hrtime.bigint() - started) / 1e9);
@@ -152,3 +173,19 @@ export function createApp(options: AppOptions): Hono<Env> {
 }
 
 const notAllowed = (): JobhookError => new JobhookError('MethodNotAllowed', 'callbacks are sent with POST');
+
+const peerOf = (c: Context<Env>, access: AccessOptions): string =>
+  clientAddress(
+    c.env.incoming?.socket.remoteAddress ?? '',
+    c.req.header('x-forwarded-for'),
+    access.trustedProxies,
+  );
+
+/** Address allowlist and request rate limit, before the token is looked at and before the body is read. */
+function admit(c: Context<Env>, access: AccessOptions): void {
+  const address = peerOf(c, access);
+  if (access.allow !== undefined && !contains(access.allow, address))
+    throw new JobhookError('Forbidden', 'this client address may not send callbacks');
+  if (access.requests !== undefined && !access.requests.take(address))
+    throw new JobhookError('TooManyRequests', 'too many requests from this address');
+}
