@@ -274,3 +274,30 @@ describe('operations', () => {
     expect(jobhook.logs.join('\n')).not.toContain(TEST_TOKEN);
   });
 });
+
+describe('secrets in logs', () => {
+  it('are found by the scan every test file runs on stop (the scan can fail)', async () => {
+    const { assertNoSecrets } = await import('./helpers/jobhook.js');
+    const { loadConfig } = await import('../src/config.js');
+    const config = loadConfig({ JOBHOOK_TOKENS: 'tok-visible', JOBHOOK_QINIU_KEYS: 'ak:sk-visible' });
+    expect(() => assertNoSecrets(['{"msg":"tok-visible"}'], config)).toThrow(/secret/);
+    expect(() => assertNoSecrets(['{"k":"sk-visible"}'], config)).toThrow(/secret/);
+    expect(() => assertNoSecrets(['{"msg":"nothing here"}'], config)).not.toThrow();
+  });
+
+  it('stay out of the log at trace level, with Authorization, X-Jobhook-Token and Qiniu signatures sent', async () => {
+    const verbose = await startJobhook(redis, {
+      LOG_LEVEL: 'trace',
+      JOBHOOK_QINIU_KEYS: 'ak:qiniu-secret-key',
+    });
+    await verbose.post('/v1/callbacks/qiniu', '{"id":"z","code":0,"items":[]}', {
+      authorization: 'Qiniu ak:c2lnbmF0dXJl',
+      'x-jobhook-token': TEST_TOKEN,
+    });
+    await verbose.post(withToken('/v1/callbacks/tencent-ci'), '<Response><A>', {
+      authorization: `Bearer ${TEST_TOKEN}`,
+    });
+    await verbose.stop();
+    expect(verbose.logs.length).toBeGreaterThan(0);
+  });
+});

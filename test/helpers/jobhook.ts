@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Queue } from 'bullmq';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig, type Config } from '../../src/config.js';
 import type { JobhookEvent } from '../../src/events/types.js';
 import { createLogger } from '../../src/log.js';
 import { createMetrics } from '../../src/metrics.js';
@@ -70,6 +70,7 @@ export async function startJobhook(
     post: (path, body, headers = {}) => fetch(`${url}${path}`, { method: 'POST', body, headers }),
     stop: async () => {
       await service.stop();
+      assertNoSecrets(logs, config);
       if (env.JOBHOOK_DATA_DIR === undefined) await rm(dataDir, { recursive: true, force: true });
     },
   };
@@ -107,4 +108,17 @@ export async function flush(redis: RedisServer): Promise<void> {
   } finally {
     client.disconnect();
   }
+}
+
+/**
+ * Every secret the instance was configured with; none may appear in its logs, at any level. Checked on every
+ * stop, so each test file that starts jobhook scans all of its log output.
+ */
+export function assertNoSecrets(logs: readonly string[], config: Config): void {
+  const secrets = [...config.tokens, ...config.qiniuKeys.map((k) => k.secretKey)];
+  const password = new URL(config.redisUrl.split(',')[0] ?? config.redisUrl).password;
+  if (password !== '') secrets.push(decodeURIComponent(password));
+  const text = logs.join('\n');
+  const leaked = secrets.filter((secret) => secret.length >= 4 && text.includes(secret));
+  if (leaked.length > 0) throw new Error(`${leaked.length} configured secret(s) appeared in the log output`);
 }
