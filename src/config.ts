@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { cidrList } from './auth/client-address.js';
 import type { QiniuKey } from './providers/qiniu/signature.js';
 
-export type Role = 'all' | 'http' | 'worker';
+/** `none` only internally: the primary of forked receivers that runs no role itself. */
+export type Role = 'all' | 'http' | 'worker' | 'none';
 
 export interface Config {
   readonly port: number;
@@ -19,6 +20,8 @@ export interface Config {
   readonly tokens: readonly string[];
   readonly allowUnauthenticated: boolean;
   readonly role: Role;
+  /** Receiver processes sharing the port (node:cluster); 1 runs the receiver in this process. */
+  readonly httpProcesses: number;
   readonly dataDir: string;
   readonly logLevel: string;
   readonly bodyLimitBytes: number;
@@ -67,6 +70,7 @@ const Env = z.object({
   JOBHOOK_TOKENS: list.default([]),
   JOBHOOK_ALLOW_UNAUTHENTICATED: flag.default(false),
   JOBHOOK_ROLE: z.enum(['all', 'http', 'worker']).default('all'),
+  JOBHOOK_HTTP_PROCESSES: int(1, 64).default(1),
   JOBHOOK_DATA_DIR: z.string().min(1).default('./.jobhook'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   JOBHOOK_BODY_LIMIT: int(1024, 256 * 1024 * 1024).default(4 * 1024 * 1024),
@@ -98,7 +102,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
-  if (e.JOBHOOK_REDIS_CLUSTER && !/\{[^}]+\}/.test(e.JOBHOOK_REDIS_PREFIX))
+  // Redis hashes what stands between the first '{' and the next '}', when that is not empty.
+  if (e.JOBHOOK_REDIS_CLUSTER && !/^[^{]*\{[^}]+\}/.test(e.JOBHOOK_REDIS_PREFIX))
     throw new ConfigError(
       'invalid configuration: JOBHOOK_REDIS_PREFIX: on a Redis Cluster it must hold a hash tag such as {jobhook}, ' +
         "so that each queue's keys share one slot (BullMQ's scripts need that)",
@@ -118,6 +123,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     tokens: Object.freeze(e.JOBHOOK_TOKENS),
     allowUnauthenticated: e.JOBHOOK_ALLOW_UNAUTHENTICATED,
     role: e.JOBHOOK_ROLE,
+    httpProcesses: e.JOBHOOK_HTTP_PROCESSES,
     dataDir: resolve(e.JOBHOOK_DATA_DIR),
     logLevel: e.LOG_LEVEL,
     bodyLimitBytes: e.JOBHOOK_BODY_LIMIT,

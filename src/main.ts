@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import cluster from 'node:cluster';
 import { loadOrCreateToken } from './auth/token-file.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger, redactUrl, type Logger } from './log.js';
@@ -21,8 +22,17 @@ async function main(): Promise<void> {
   const redis = await resolveRedis(config, logger);
   if (redis === undefined) process.exit(1);
 
-  const service = await startService({ config, logger, redisUrl: redis.url, tokens });
-  if (service.port !== undefined) printCallbackUrls(config, service.port, tokens);
+  const http = config.role !== 'worker';
+  const forked = http && config.httpProcesses > 1;
+  const service = await startService({
+    config: forked ? { ...config, role: config.role === 'all' ? 'worker' : 'none' } : config,
+    logger,
+    redisUrl: redis.url,
+    tokens,
+  });
+  const receivers = forked ? await forkReceivers(config, redis.url, tokens, logger) : undefined;
+  const port = receivers?.port ?? service.port;
+  if (port !== undefined) printCallbackUrls(config, port, tokens);
 
   let signals = 0;
   const shutdown = (signal: NodeJS.Signals): void => {
@@ -32,6 +42,7 @@ async function main(): Promise<void> {
     }
     logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down');
     void (async () => {
+      await receivers?.stop();
       await service.stop();
       await redis.embedded?.stop();
       logger.info('stopped');
@@ -40,6 +51,71 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+}
+
+/**
+ * `JOBHOOK_HTTP_PROCESSES` > 1: receivers in child processes sharing one port (node:cluster), each with its own
+ * Redis connection and spool segments. The primary resolved Redis and the tokens once and hands them down; a
+ * receiver that dies is replaced.
+ */
+async function forkReceivers(
+  config: Config,
+  redisUrl: string,
+  tokens: readonly string[],
+  logger: Logger,
+): Promise<{ port: number; stop(): Promise<void> }> {
+  let stopping = false;
+  const env = {
+    JOBHOOK_ROLE: 'http',
+    JOBHOOK_HTTP_PROCESSES: '1',
+    REDIS_URL: redisUrl,
+    JOBHOOK_EMBEDDED_REDIS: 'never',
+    ...(tokens.length > 0 ? { JOBHOOK_TOKENS: tokens.join(',') } : {}),
+  };
+  const fork = (): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const worker = cluster.fork(env);
+      worker.once('listening', (address) => resolve(address.port));
+      worker.once('exit', (code, signal) => {
+        reject(new Error(`receiver process exited (${signal ?? code}) before listening`));
+        if (stopping) return;
+        logger.error({ pid: worker.process.pid, code, signal }, 'receiver process died: starting another');
+        fork().catch((error: unknown) =>
+          logger.error({ err: error }, 'could not replace a receiver process'),
+        );
+      });
+    });
+  const ports = await Promise.all(Array.from({ length: config.httpProcesses }, fork));
+  logger.info({ processes: config.httpProcesses, port: ports[0] }, 'receiver processes listening');
+  return {
+    port: ports[0] ?? config.port,
+    async stop() {
+      stopping = true;
+      const workers = Object.values(cluster.workers ?? {}).filter((w) => w !== undefined);
+      await Promise.all(
+        workers.map(
+          (worker) =>
+            new Promise<void>((resolve) => {
+              if (worker.isDead()) resolve();
+              worker.once('exit', () => resolve());
+              worker.process.kill('SIGTERM');
+            }),
+        ),
+      );
+    },
+  };
+}
+
+/** A receiver process forked by `forkReceivers`: the http role only, stopped by its primary. */
+async function receiverProcess(): Promise<void> {
+  const config = loadConfig(process.env);
+  const logger = createLogger(config.logLevel).child({ receiver: cluster.worker?.id });
+  const service = await startService({ config, logger, redisUrl: config.redisUrl, tokens: config.tokens });
+  const stop = (): void => {
+    void service.stop().then(() => process.exit(0));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', () => undefined); // the primary decides; a terminal's ^C reaches every process
 }
 
 interface Tokens extends Array<string> {
@@ -112,7 +188,7 @@ function printCallbackUrls(config: Config, port: number, tokens: Tokens): void {
   );
 }
 
-main().catch((error: unknown) => {
+(cluster.isPrimary ? main() : receiverProcess()).catch((error: unknown) => {
   process.stderr.write(
     `jobhook: failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
   );

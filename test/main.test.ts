@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort } from './helpers/redis-server.js';
+import { freePort, RedisServer } from './helpers/redis-server.js';
 
 const root = join(import.meta.dirname, '..');
 const children: ChildProcess[] = [];
@@ -117,5 +117,40 @@ describe('npm start', () => {
     expect(await run.exited).toBe(2);
     expect(run.stderr).toMatch(/PORT/);
     expect(run.stderr).toMatch(/JOBHOOK_ROLE/);
+  });
+
+  it('runs several receiver processes on one port with JOBHOOK_HTTP_PROCESSES and stops them all', async () => {
+    const redis = await RedisServer.start();
+    try {
+      const port = await freePort();
+      const run = runMain({
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        REDIS_URL: redis.url,
+        JOBHOOK_TOKENS: 'multi-token',
+        JOBHOOK_HTTP_PROCESSES: '2',
+        JOBHOOK_DATA_DIR: await tempDir(),
+      });
+      await waitFor(run, /jobhook callback URLs:/);
+      expect(run.stdout.match(/"msg":"receiver listening"/g)).toHaveLength(2);
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          fetch(`http://127.0.0.1:${port}/v1/callbacks/tencent-ci?token=multi-token`, {
+            method: 'POST',
+            body: callback.replace('j-main', `j-multi-${i}`),
+            headers: { connection: 'close' },
+          }),
+        ),
+      );
+      expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
+      const client = redis.client();
+      expect(await client.llen('bull:jobhook-events:wait')).toBe(20);
+      client.disconnect();
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
+      expect(run.stdout.match(/"msg":"stopped"/g)?.length).toBeGreaterThanOrEqual(1);
+    } finally {
+      await redis.stop();
+    }
   });
 });

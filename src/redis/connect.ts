@@ -56,9 +56,14 @@ export function createRedis(url: string, options: RedisClientOptions): RedisClie
     : new Redis(url, { ...common, retryStrategy, maxRetriesPerRequest: null });
 }
 
-/** Whether a Redis answers PING at `url` (the first node of a list) within `timeoutMs`. Never throws. */
+/** Whether a Redis answers PING at `url` — for a list of cluster seeds, at any of them — within `timeoutMs`. */
 export async function probeRedis(url: string, timeoutMs: number): Promise<boolean> {
-  const client = new Redis(url.split(',')[0] ?? url, {
+  for (const seed of url.split(',')) if (await probeOne(seed, timeoutMs)) return true;
+  return false;
+}
+
+async function probeOne(url: string, timeoutMs: number): Promise<boolean> {
+  const client = new Redis(url, {
     lazyConnect: true,
     connectTimeout: timeoutMs,
     maxRetriesPerRequest: 0,
