@@ -15,8 +15,9 @@ const decoders = new Map<string, TextDecoder>();
 
 /**
  * Sniffs the format from the first non-blank byte after an optional byte order mark (`<` XML, `{` JSON;
- * Content-Type is only a hint, providers send text/plain) and decodes the text: the XML declaration's
- * encoding, else the Content-Type charset, else UTF-8. Invalid bytes are an error, never replaced.
+ * Content-Type is only a hint, providers send text/plain) and decodes the text: UTF-8 after a UTF-8 byte order
+ * mark, else the XML declaration's encoding, else the Content-Type charset, else UTF-8. Invalid bytes are an
+ * error, never replaced (as far as the platform's decoders report them).
  */
 export function decodeBody(bytes: Uint8Array, contentType: string | undefined): DecodedBody {
   if (bytes.length === 0) throw new JobhookError('EmptyBody', 'the request body is empty');
@@ -34,8 +35,11 @@ export function decodeBody(bytes: Uint8Array, contentType: string | undefined): 
       'UnsupportedBody',
       'the body must be an XML document or a JSON object (its first character is neither "<" nor "{")',
     );
+  // A byte order mark is the strongest statement of the encoding; then the XML declaration, then the header.
   const charset =
-    (format === 'xml' ? xmlDeclaredEncoding(bytes, i) : undefined) ?? contentTypeCharset(contentType);
+    start === 3
+      ? 'utf-8'
+      : ((format === 'xml' ? xmlDeclaredEncoding(bytes, i) : undefined) ?? contentTypeCharset(contentType));
   const payload = bytes.subarray(start);
   return { format, text: decode(payload, charset) };
 }
@@ -94,7 +98,7 @@ function xmlDeclaredEncoding(bytes: Uint8Array, at: number): string | undefined 
 }
 
 function contentTypeCharset(contentType: string | undefined): string | undefined {
-  if (contentType === undefined || !contentType.includes('charset')) return undefined;
+  if (contentType === undefined) return undefined;
   const match = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType);
   return match?.[1];
 }

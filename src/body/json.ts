@@ -16,7 +16,7 @@ export const DEFAULT_JSON_LIMITS: JsonLimits = { maxDepth: 64, maxValues: 100_00
 export function parseJsonObject(text: string, limits: JsonLimits = DEFAULT_JSON_LIMITS): JsonObject {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(MAYBE_INEXACT.test(text) ? keepInexactNumbers(text) : text);
   } catch (error) {
     if (error instanceof RangeError)
       throw new JobhookError('BodyTooDeep', 'the JSON document is nested too deeply');
@@ -26,6 +26,40 @@ export function parseJsonObject(text: string, limits: JsonLimits = DEFAULT_JSON_
   const count = { values: 0 };
   checkShape(value, 1, limits, count);
   return text.includes('"__proto__"') ? withoutPrototypes(value) : value;
+}
+
+/** A quick test for numbers JSON.parse could not keep exactly: 16+ digits in a row, or a 3-digit exponent. */
+const MAYBE_INEXACT = /\d{16}|[eE][+-]?\d{3}/;
+const NUMBER = /-?\d+(\.\d+)?([eE][+-]?\d+)?/y;
+
+/**
+ * Rewrites number literals that a double cannot hold exactly — integers beyond 2^53, values that overflow to
+ * Infinity — as strings of their exact digits, so `detail` keeps what the provider sent (`"12345678901234567890"`
+ * rather than 12345678901234567000). Other numbers stay numbers. Strings are skipped, escapes included.
+ */
+export function keepInexactNumbers(text: string): string {
+  let out = '';
+  let last = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+      continue;
+    }
+    if (c !== 0x2d && (c < 0x30 || c > 0x39)) continue;
+    NUMBER.lastIndex = i;
+    const match = NUMBER.exec(text);
+    if (match === null) continue;
+    const literal = match[0];
+    const number = Number(literal);
+    const integer = match[1] === undefined && match[2] === undefined;
+    if (!Number.isFinite(number) || (integer && !Number.isSafeInteger(number))) {
+      out += `${text.slice(last, i)}"${literal}"`;
+      last = i + literal.length;
+    }
+    i += literal.length - 1;
+  }
+  return last === 0 ? text : out + text.slice(last);
 }
 
 export const isJsonObject = (value: unknown): value is JsonObject =>

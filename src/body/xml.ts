@@ -62,7 +62,15 @@ interface Frame {
   text: string;
 }
 
+/** Characters XML 1.0 does not allow in a document, even written literally (§2.2). */
+const FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+
 export function parseXml(xml: string, limits: XmlLimits = DEFAULT_XML_LIMITS): XmlDocument {
+  const forbidden = FORBIDDEN.exec(xml);
+  if (forbidden !== null)
+    throw malformed(
+      `character U+${forbidden[0].charCodeAt(0).toString(16).padStart(4, '0')} is not allowed in XML (offset ${forbidden.index})`,
+    );
   return new Reader(xml, limits).document();
 }
 
@@ -248,10 +256,11 @@ class Reader {
 /** Arrays this reader made for repeated elements (an element's own value is never an array). */
 const repeated = new WeakSet<XmlValue[]>();
 
+/** Character data: literal line ends normalized first (§2.11), then references decoded (so `&#13;` stays CR). */
 function text(raw: string): string {
-  if (raw.includes('>') && raw.includes(']]>')) throw malformed("']]>' in text");
-  const value = raw.includes('&') ? decodeReferences(raw) : raw;
-  return normalizeNewlines(value);
+  if (raw.includes(']]>')) throw malformed("']]>' in text");
+  const value = normalizeNewlines(raw);
+  return value.includes('&') ? decodeReferences(value) : value;
 }
 
 const normalizeNewlines = (s: string): string => (s.includes('\r') ? s.replace(/\r\n?/g, '\n') : s);

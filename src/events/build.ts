@@ -10,9 +10,15 @@ export interface Delivery {
   readonly tdmqMsgId?: string | undefined;
 }
 
+/** A lone surrogate (legal in JSON escapes) would make encodeURIComponent throw: replace it with U+FFFD. */
+const wellFormed = (s: string): string =>
+  s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+
 /** `/tencent-ci/<region>/<bucket>`: unknown parts are `-`, trailing unknown parts are left out. */
 export function eventSource(provider: Provider, parts: readonly (string | undefined)[]): string {
-  const written = parts.map((part) => (part === undefined || part === '' ? '-' : encodeURIComponent(part)));
+  const written = parts.map((part) =>
+    part === undefined || part === '' ? '-' : encodeURIComponent(wellFormed(part)),
+  );
   while (written.at(-1) === '-') written.pop();
   return ['', provider, ...written].join('/');
 }

@@ -1,13 +1,16 @@
 import { z } from 'zod';
 
 /** Qiniu pfop notifications (formats.md §3.2; the V3 workflow schema of §3.5). */
+/** An integer as a number or a digit string; only safe integers (a longer one is not a status code). */
 const Code = z.union([
-  z.number().int(),
+  z.int(),
   z
     .string()
-    .regex(/^-?\d+$/)
+    .regex(/^-?\d{1,15}$/)
     .transform(Number),
 ]);
+/** An optional number of an item: an unexpected value reads as absent (it stays in `detail`). */
+const OptionalCount = Code.optional().catch(undefined);
 const OptionalText = z.union([z.string(), z.number()]).transform(String).optional();
 
 export const PfopItem = z.looseObject({
@@ -15,11 +18,11 @@ export const PfopItem = z.looseObject({
   code: Code.optional(),
   desc: OptionalText,
   error: OptionalText,
-  errorIndex: Code.optional(),
+  errorIndex: OptionalCount,
   hash: OptionalText,
   key: OptionalText,
   keys: z.array(z.string()).optional(),
-  returnOld: Code.optional(),
+  returnOld: OptionalCount,
 });
 export type PfopItem = z.infer<typeof PfopItem>;
 
