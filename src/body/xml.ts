@@ -63,6 +63,7 @@ interface Frame {
 }
 
 /** Characters XML 1.0 does not allow in a document, even written literally (§2.2). */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 
 export function parseXml(xml: string, limits: XmlLimits = DEFAULT_XML_LIMITS): XmlDocument {
