@@ -178,8 +178,10 @@ function listen(fetch: Parameters<typeof serve>[0]['fetch'], config: Config): Pr
       port: config.port,
       hostname: config.host,
       serverOptions: {
+        // A request (headers and body) must arrive within requestTimeout; slow senders are cut with 408.
         requestTimeout: config.requestTimeoutMs,
         headersTimeout: Math.min(config.requestTimeoutMs, 20_000),
+        connectionsCheckingInterval: 1000,
       },
     }) as Server;
     server.once('listening', () => resolve(server));
