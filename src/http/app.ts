@@ -105,14 +105,14 @@ export function createApp(options: AppOptions): Hono<Env> {
           'a valid token is required (query token, X-Jobhook-Token or Bearer)',
         );
       }
-      const body = await readBody(c.req.raw, c.env.incoming, options.bodyLimitBytes);
-      const url = c.req.url;
-      const pathStart = url.indexOf('/', url.indexOf('//') + 2);
+      const incoming = c.env.incoming;
+      const body = await readBody(c.req.raw, incoming, options.bodyLimitBytes);
       const receipt = await receiver.receive({
         route,
         method: c.req.method,
-        pathAndQuery: pathStart < 0 ? '/' : url.slice(pathStart),
-        headers: c.req.header(),
+        // node:http gives the request target and the parsed headers as received; use them when present.
+        pathAndQuery: incoming?.url ?? requestTarget(c.req.url),
+        headers: incoming?.headers ?? c.req.header(),
         body,
         receivedAt: new Date(),
       });
@@ -170,6 +170,12 @@ export function createApp(options: AppOptions): Hono<Env> {
     return errorResponse(c, error, c.get('requestId'));
   });
   return app;
+}
+
+/** `/path?query` of an absolute URL. */
+function requestTarget(url: string): string {
+  const pathStart = url.indexOf('/', url.indexOf('//') + 2);
+  return pathStart < 0 ? '/' : url.slice(pathStart);
 }
 
 const notAllowed = (): JobhookError => new JobhookError('MethodNotAllowed', 'callbacks are sent with POST');

@@ -17,8 +17,8 @@ export type Normalized =
 export interface RawRequest {
   readonly method: string;
   readonly pathAndQuery: string;
-  /** Header values by lowercase name. */
-  readonly headers: Readonly<Record<string, string | undefined>>;
+  /** Header values by lowercase name, as node:http parses them (only `set-cookie` is ever a list). */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly body: Uint8Array;
 }
 
@@ -30,6 +30,12 @@ export interface CallbackProvider {
   /** Provider-specific authentication over the raw request, in addition to the token; throws JobhookError. */
   verify?(request: RawRequest): void;
   normalize(doc: ParsedDocument, request: RawRequest, delivery: Delivery): Normalized;
+}
+
+/** One header's value; a repeated header's values joined the way HTTP allows (`, `). */
+export function headerOf(request: RawRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
 }
 
 export const unrecognized = (reason: string): Normalized => ({ ok: false, reason });

@@ -13,7 +13,8 @@ export function quarantineEntry(
 ): QuarantineEntry {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers))
-    if (value !== undefined && !DROPPED.has(name)) headers[name] = value;
+    if (value !== undefined && !DROPPED.has(name))
+      headers[name] = Array.isArray(value) ? value.join(', ') : value;
   const body = Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength);
   const id = createHash('sha256').update(route).update('\n').update(body).digest('hex').slice(0, 40);
   return { id: `q-${id}`, route, reason, receivedAt, headers, body: body.toString('base64') };

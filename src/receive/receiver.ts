@@ -3,7 +3,7 @@ import { parseDocument, type DocumentLimits } from '../body/parse.js';
 import { JobhookError } from '../errors.js';
 import type { Delivery } from '../events/build.js';
 import type { ProviderSet } from '../providers/index.js';
-import type { CallbackProvider, ParsedDocument, RawRequest } from '../providers/types.js';
+import { headerOf, type CallbackProvider, type ParsedDocument, type RawRequest } from '../providers/types.js';
 import type { CallbackStore, StoredEvent } from '../store/types.js';
 import { quarantineEntry } from './quarantine.js';
 
@@ -49,7 +49,7 @@ export function createReceiver({ providers, store, limits }: ReceiverOptions): R
       const provider = named(request.route);
       if (request.route !== AUTO_ROUTE && provider === undefined)
         throw new JobhookError('NotFound', `no callback route '${request.route.slice(0, 64)}'`);
-      const { format, text } = decodeBody(request.body, request.headers['content-type']);
+      const { format, text } = decodeBody(request.body, headerOf(request, 'content-type'));
       const doc = parseDocument(text, format, limits);
       const chosen = provider ?? detect(doc, request);
       const receivedAt = request.receivedAt.toISOString();

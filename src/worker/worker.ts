@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.js';
 import type { Logger } from '../log.js';
 import { EVENTS_QUEUE } from '../store/queues.js';
 
@@ -11,7 +11,7 @@ export interface WorkerRole {
  * that events stay in `jobhook-events` for downstream consumers, and stops cleanly. It consumes nothing, so
  * no event is taken off the queue without a handler to run.
  */
-export function startWorker(redis: Redis, logger: Logger): WorkerRole {
+export function startWorker(redis: RedisClient, logger: Logger): WorkerRole {
   logger.info(
     { queue: EVENTS_QUEUE },
     'worker started: no handlers are registered, events stay in the queue',

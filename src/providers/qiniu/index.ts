@@ -1,5 +1,5 @@
 import { JobhookError } from '../../errors.js';
-import type { CallbackProvider, ParsedDocument } from '../types.js';
+import { headerOf, type CallbackProvider, type ParsedDocument } from '../types.js';
 import { normalizeQiniu } from './normalize.js';
 import { verifyQiniuAuthorization, type QiniuKey } from './signature.js';
 
@@ -22,16 +22,16 @@ export function createQiniuProvider(keys: readonly QiniuKey[]): CallbackProvider
     route: 'qiniu',
     detect: looksLikeQiniu,
     verify(request) {
-      const authorization = request.headers.authorization;
+      const authorization = headerOf(request, 'authorization');
       if (keys.length === 0 || authorization === undefined || !SIGNED.test(authorization)) return;
       const verdict = verifyQiniuAuthorization(
         authorization,
         {
           method: request.method,
           pathAndQuery: request.pathAndQuery,
-          host: request.headers.host ?? '',
-          contentType: request.headers['content-type'],
-          headers: request.headers,
+          host: headerOf(request, 'host') ?? '',
+          contentType: headerOf(request, 'content-type'),
+          headers: new Map(Object.keys(request.headers).map((name) => [name, headerOf(request, name) ?? ''])),
           body: request.body,
         },
         keys,

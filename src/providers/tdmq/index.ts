@@ -1,6 +1,12 @@
 import { parseEmbeddedDocument, type DocumentLimits } from '../../body/parse.js';
 import { isJobhookError } from '../../errors.js';
-import { unrecognized, type CallbackProvider, type ParsedDocument, type RawRequest } from '../types.js';
+import {
+  headerOf,
+  unrecognized,
+  type CallbackProvider,
+  type ParsedDocument,
+  type RawRequest,
+} from '../types.js';
 
 const MESSAGE_ID_HEADER = 'x-cmq-message-id';
 
@@ -23,7 +29,7 @@ function envelope(doc: ParsedDocument): Envelope | undefined {
 }
 
 const headerMessageId = (request: RawRequest): string | undefined => {
-  const id = request.headers[MESSAGE_ID_HEADER];
+  const id = headerOf(request, MESSAGE_ID_HEADER);
   return id === undefined || id === '' ? undefined : id.slice(0, 256);
 };
 
