@@ -40,6 +40,8 @@ const QUESTION = 0x3f;
 
 const malformed = (message: string): JobhookError => new JobhookError('MalformedXML', message);
 
+const NON_BLANK = /[^ \t\r\n]/;
+
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 /** Name characters: ASCII letters, digits, `_ : . -` and everything above 0x7f (checked loosely). */
@@ -78,6 +80,8 @@ export function parseXml(xml: string, limits: XmlLimits = DEFAULT_XML_LIMITS): X
 class Reader {
   private pos = 0;
   private elements = 0;
+  /** The name of the element `element()` read last. */
+  private lastName = '';
   private readonly stack: Frame[] = [];
 
   constructor(
@@ -88,8 +92,8 @@ class Reader {
   document(): XmlDocument {
     this.misc(true);
     if (this.pos >= this.src.length) throw malformed('no root element');
-    const rootName = this.peekName();
     const value = this.element();
+    const rootName = this.lastName;
     this.misc(false);
     if (this.pos < this.src.length) throw malformed(`content after the root element at offset ${this.pos}`);
     return { root: rootName, value };
@@ -130,13 +134,6 @@ class Reader {
     this.pos = end + 3;
   }
 
-  private peekName(): string {
-    const start = this.pos + 1;
-    let end = start;
-    while (end < this.src.length && isNameChar(this.src.charCodeAt(end))) end++;
-    return this.src.slice(start, end);
-  }
-
   private readName(): string {
     const src = this.src;
     const start = this.pos;
@@ -156,11 +153,15 @@ class Reader {
       throw new JobhookError('BodyTooDeep', `XML nested deeper than ${this.limits.maxDepth} elements`);
     this.pos++; // <
     const name = this.readName();
-    if (this.startTagRest()) return '';
+    if (this.startTagRest()) {
+      this.lastName = name;
+      return '';
+    }
     const frame: Frame = { name, children: undefined, text: '' };
     this.stack.push(frame);
     this.content(frame);
     this.stack.pop();
+    this.lastName = name;
     if (frame.children === undefined) return frame.text;
     if (frame.text.trim() !== '') frame.children['#text'] = frame.text;
     return frame.children;
@@ -213,15 +214,20 @@ class Reader {
     for (;;) {
       const lt = src.indexOf('<', this.pos);
       if (lt < 0) throw malformed(`unclosed element <${frame.name}>`);
-      if (lt > this.pos) frame.text += text(src.slice(this.pos, lt));
+      if (lt > this.pos) {
+        const raw = src.slice(this.pos, lt);
+        // White space between child elements is layout, not content: skip building it up.
+        if (frame.children === undefined || NON_BLANK.test(raw)) frame.text += text(raw);
+      }
       this.pos = lt;
       const next = src.charCodeAt(lt + 1);
       if (next === SLASH) {
         this.pos = lt + 2;
-        const name = this.readName();
+        const end = this.pos + frame.name.length;
+        if (src.startsWith(frame.name, this.pos) && !isNameChar(src.charCodeAt(end))) this.pos = end;
+        else throw malformed(`end tag </${this.readName()}> does not match <${frame.name}>`);
         while (this.pos < src.length && isSpace(src.charCodeAt(this.pos))) this.pos++;
-        if (src.charCodeAt(this.pos) !== GT) throw malformed(`unterminated end tag </${name}>`);
-        if (name !== frame.name) throw malformed(`end tag </${name}> does not match <${frame.name}>`);
+        if (src.charCodeAt(this.pos) !== GT) throw malformed(`unterminated end tag </${frame.name}>`);
         this.pos++;
         return;
       }
@@ -239,8 +245,8 @@ class Reader {
         this.processingInstruction();
         continue;
       }
-      const childName = this.peekName();
       const value = this.element();
+      const childName = this.lastName;
       const children = (frame.children ??= Object.create(null) as XmlObject);
       const existing = children[childName];
       if (existing === undefined) children[childName] = value;
