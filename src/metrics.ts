@@ -10,40 +10,70 @@ export interface Metrics {
   readonly errors: Counter<'code'>;
   readonly duration: Histogram<'route'>;
   readonly redisUp: Gauge;
+  /** Hot-path shorthands: label children are looked up once per label set, not hashed per request. */
+  countCallback(route: string, outcome: CallbackOutcome): void;
+  countEvent(type: string, duplicate: boolean): void;
+  observeDuration(route: string, seconds: number): void;
   /** Reports the spool's depth and age at each scrape; set once a spool exists. */
   watchSpool(stats: () => { bytes: number; records: number; oldestAt: number | undefined }): void;
+}
+
+/** Memoizes `make(key)`; the keys here are few (routes × outcomes, event types). */
+function cached<T>(make: (key: string) => T): (key: string) => T {
+  const children = new Map<string, T>();
+  return (key) => {
+    let child = children.get(key);
+    if (child === undefined) children.set(key, (child = make(key)));
+    return child;
+  };
 }
 
 export function createMetrics(options: { defaultMetrics: boolean } = { defaultMetrics: true }): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'jobhook_' });
+  const callbacks = new Counter({
+    name: 'jobhook_callbacks_total',
+    help: 'Callbacks received, by route and outcome (accepted, duplicate, quarantined, rejected, unavailable).',
+    labelNames: ['route', 'outcome'],
+    registers: [registry],
+  });
+  const events = new Counter({
+    name: 'jobhook_events_total',
+    help: 'Events made from accepted callbacks, by type and whether they were duplicates.',
+    labelNames: ['type', 'duplicate'],
+    registers: [registry],
+  });
+  const errors = new Counter({
+    name: 'jobhook_http_errors_total',
+    help: 'Error responses, by error code.',
+    labelNames: ['code'],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'jobhook_callback_duration_seconds',
+    help: 'Time from the start of a callback request to its answer.',
+    labelNames: ['route'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const callbackChild = cached((key) => {
+    const [route = '', outcome = ''] = key.split('\u0000');
+    return callbacks.labels(route, outcome);
+  });
+  const eventChild = cached((key) => {
+    const [type = '', duplicate = ''] = key.split('\u0000');
+    return events.labels(type, duplicate);
+  });
+  const durationChild = cached((route) => duration.labels(route));
   return {
     registry,
-    callbacks: new Counter({
-      name: 'jobhook_callbacks_total',
-      help: 'Callbacks received, by route and outcome (accepted, duplicate, quarantined, rejected, unavailable).',
-      labelNames: ['route', 'outcome'],
-      registers: [registry],
-    }),
-    events: new Counter({
-      name: 'jobhook_events_total',
-      help: 'Events made from accepted callbacks, by type and whether they were duplicates.',
-      labelNames: ['type', 'duplicate'],
-      registers: [registry],
-    }),
-    errors: new Counter({
-      name: 'jobhook_http_errors_total',
-      help: 'Error responses, by error code.',
-      labelNames: ['code'],
-      registers: [registry],
-    }),
-    duration: new Histogram({
-      name: 'jobhook_callback_duration_seconds',
-      help: 'Time from the start of a callback request to its answer.',
-      labelNames: ['route'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers: [registry],
-    }),
+    callbacks,
+    events,
+    errors,
+    duration,
+    countCallback: (route, outcome) => callbackChild(`${route}\u0000${outcome}`).inc(),
+    countEvent: (type, duplicate) => eventChild(`${type}\u0000${String(duplicate)}`).inc(),
+    observeDuration: (route, seconds) => durationChild(route).observe(seconds),
     redisUp: new Gauge({
       name: 'jobhook_redis_up',
       help: '1 when Redis answered the last readiness check, else 0.',

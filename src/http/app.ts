@@ -88,7 +88,8 @@ export function createApp(options: AppOptions): Hono<Env> {
   const callback = async (c: Context<Env>, route: string): Promise<Response> => {
     const started = process.hrtime.bigint();
     const requestId = c.get('requestId');
-    const label = route === AUTO_ROUTE ? 'auto' : route;
+    // Metric labels stay bounded: a route nobody registered is counted as 'unknown'.
+    const label = route === AUTO_ROUTE ? 'auto' : ROUTES.has(route) ? route : 'unknown';
     try {
       if (route !== AUTO_ROUTE && !ROUTES.has(route))
         throw new JobhookError('NotFound', `no callback route '${route.slice(0, 64)}'`);
@@ -117,7 +118,7 @@ export function createApp(options: AppOptions): Hono<Env> {
         receivedAt: new Date(),
       });
       if (receipt.quarantined === true) {
-        metrics.callbacks.inc({ route: label, outcome: 'quarantined' });
+        metrics.countCallback(label, 'quarantined');
         logger.info(
           { requestId, route: label, reason: receipt.reason, bytes: body.byteLength },
           'callback quarantined',
@@ -131,12 +132,9 @@ export function createApp(options: AppOptions): Hono<Env> {
       let duplicates = 0;
       for (const event of receipt.events) {
         if (event.duplicate) duplicates++;
-        metrics.events.inc({ type: event.type, duplicate: String(event.duplicate) });
+        metrics.countEvent(event.type, event.duplicate);
       }
-      metrics.callbacks.inc({
-        route: label,
-        outcome: duplicates === receipt.events.length ? 'duplicate' : 'accepted',
-      });
+      metrics.countCallback(label, duplicates === receipt.events.length ? 'duplicate' : 'accepted');
       if (logger.isLevelEnabled('debug'))
         logger.debug({ requestId, route: label, events: receipt.events }, 'callback stored');
       return c.json(
@@ -145,17 +143,14 @@ export function createApp(options: AppOptions): Hono<Env> {
     } catch (error) {
       const code = isJobhookError(error) ? error.code : 'Internal';
       metrics.errors.inc({ code });
-      metrics.callbacks.inc({
-        route: label,
-        outcome: code === 'StoreUnavailable' ? 'unavailable' : 'rejected',
-      });
+      metrics.countCallback(label, code === 'StoreUnavailable' ? 'unavailable' : 'rejected');
       if (!isJobhookError(error) || error.status >= 500)
         logger.error({ requestId, route: label, err: error }, 'callback failed');
       else if (code !== 'TooManyRequests')
         logger.info({ requestId, route: label, code, message: error.message }, 'callback refused');
       return errorResponse(c, error, requestId);
     } finally {
-      metrics.duration.observe({ route: label }, Number(process.hrtime.bigint() - started) / 1e9);
+      metrics.observeDuration(label, Number(process.hrtime.bigint() - started) / 1e9);
     }
   };
 
