@@ -97,7 +97,7 @@ describe('Spool', () => {
     });
   });
 
-  it('keeps a segment whose drain failed and hands its records out again', async () => {
+  it('keeps a segment whose drain failed and hands out the records it did not handle', async () => {
     const spool = await Spool.open({ dir: await tempDir(), maxBytes: 1 << 20, logger });
     await spool.append(Buffer.from('x'));
     await spool.append(Buffer.from('y'));
@@ -106,7 +106,7 @@ describe('Spool', () => {
         p.toString() === 'y' ? Promise.reject(new Error('redis down')) : Promise.resolve(),
       ),
     ).rejects.toThrow('redis down');
-    expect(await drainAll(spool)).toEqual(['x', 'y']);
+    expect(await drainAll(spool)).toEqual(['y']);
   });
 
   it('accepts appends while a drain runs, into a new segment', async () => {
@@ -119,5 +119,20 @@ describe('Spool', () => {
     });
     expect(seen).toEqual(['before']);
     expect(await drainAll(spool)).toEqual(['during']);
+  });
+
+  it('resumes an interrupted drain where it stopped, and counts what is left exactly', async () => {
+    const spool = await Spool.open({ dir: await tempDir(), maxBytes: 1 << 20, logger });
+    for (let i = 0; i < 10; i++) await spool.append(Buffer.from(`r${i}`));
+    const failAfter = (n: number) => {
+      let left = n;
+      return () => (left-- > 0 ? Promise.resolve() : Promise.reject(new Error('redis down')));
+    };
+    await expect(spool.drain(failAfter(6))).rejects.toThrow();
+    expect(spool.stats().records).toBe(4);
+    await expect(spool.drain(failAfter(2))).rejects.toThrow();
+    expect(spool.stats().records).toBe(2);
+    expect(await drainAll(spool)).toEqual(['r8', 'r9']);
+    expect(spool.stats().records).toBe(0);
   });
 });

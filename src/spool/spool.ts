@@ -23,9 +23,13 @@ export interface SpoolStats {
 
 interface Segment {
   readonly name: string;
+  /** Bytes not yet drained. */
   bytes: number;
+  /** Records not yet drained. */
   records: number;
   firstAt: number | undefined;
+  /** Offset of the first record not yet handed out: a drain that stopped resumes here, not at the start. */
+  drainedTo: number;
 }
 
 const SEGMENT = /^(\d{13})-(\d+)-(\d+)\.spool$/;
@@ -117,11 +121,17 @@ export class Spool {
 
   private async drainSegment(segment: Segment, handle: (payload: Buffer) => Promise<void>): Promise<number> {
     const data = await readFile(join(this.options.dir, segment.name));
+    const base = segment.drainedTo;
     let handled = 0;
-    for (const item of decodeRecords(data)) {
+    for (const item of decodeRecords(data.subarray(base))) {
       if (item.kind !== 'record') {
         this.options.logger.error(
-          { segment: segment.name, offset: item.offset, bytes: item.end - item.offset, kind: item.kind },
+          {
+            segment: segment.name,
+            offset: base + item.offset,
+            bytes: item.end - item.offset,
+            kind: item.kind,
+          },
           item.kind === 'torn'
             ? 'spool: skipping a torn record at the end of a segment'
             : 'spool: skipping damaged bytes',
@@ -130,9 +140,12 @@ export class Spool {
       }
       await handle(item.payload);
       handled++;
+      segment.drainedTo = base + item.end;
       segment.records = Math.max(0, segment.records - 1);
-      segment.bytes = Math.max(0, data.length - item.end);
+      segment.bytes = data.length - segment.drainedTo;
     }
+    segment.records = 0;
+    segment.bytes = 0;
     return handled;
   }
 
@@ -186,7 +199,7 @@ export class Spool {
     if (this.active !== undefined) return this.active;
     const name = `${Date.now()}-${this.pid}-${++this.sequence}.spool`;
     const file = await open(join(this.options.dir, name), 'a', 0o600);
-    const segment: Segment = { name, bytes: 0, records: 0, firstAt: undefined };
+    const segment: Segment = { name, bytes: 0, records: 0, firstAt: undefined, drainedTo: 0 };
     this.segments.push(segment);
     this.active = { segment, file };
     return this.active;
@@ -226,6 +239,7 @@ export class Spool {
         bytes: (await stat(join(this.options.dir, mine))).size,
         records,
         firstAt: Number(created),
+        drainedTo: 0,
       });
       this.sequence = Math.max(this.sequence, Number(seq));
     }
