@@ -28,6 +28,8 @@ export interface Config {
   readonly requestTimeoutMs: number;
   readonly storeTimeoutMs: number;
   readonly dedupeWindowMs: number;
+  /** How long completed jobs stay in jobhook-events (seconds); BullMQ removes older ones as jobs complete. */
+  readonly completedRetentionSeconds: number;
   readonly shutdownGraceMs: number;
   readonly maxDepth: number;
   readonly maxElements: number;
@@ -77,6 +79,7 @@ const Env = z.object({
   JOBHOOK_REQUEST_TIMEOUT_MS: int(1000, 600_000).default(30_000),
   JOBHOOK_STORE_TIMEOUT_MS: int(50, 60_000).default(2000),
   JOBHOOK_DEDUPE_WINDOW_SECONDS: int(1, 365 * 24 * 3600).default(7 * 24 * 3600),
+  JOBHOOK_COMPLETED_RETENTION_SECONDS: int(0, 365 * 24 * 3600).default(24 * 3600),
   JOBHOOK_SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
   JOBHOOK_MAX_DEPTH: int(4, 1000).default(64),
   JOBHOOK_MAX_ELEMENTS: int(10, 10_000_000).default(50_000),
@@ -130,6 +133,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     requestTimeoutMs: e.JOBHOOK_REQUEST_TIMEOUT_MS,
     storeTimeoutMs: e.JOBHOOK_STORE_TIMEOUT_MS,
     dedupeWindowMs: e.JOBHOOK_DEDUPE_WINDOW_SECONDS * 1000,
+    completedRetentionSeconds: e.JOBHOOK_COMPLETED_RETENTION_SECONDS,
     shutdownGraceMs: e.JOBHOOK_SHUTDOWN_GRACE_MS,
     maxDepth: e.JOBHOOK_MAX_DEPTH,
     maxElements: e.JOBHOOK_MAX_ELEMENTS,

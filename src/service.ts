@@ -71,6 +71,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       redis,
       prefix: config.redisPrefix,
       dedupeWindowMs: config.dedupeWindowMs,
+      completedRetentionSeconds: config.completedRetentionSeconds,
       timeoutMs: config.storeTimeoutMs,
     });
     const spooling =

@@ -239,9 +239,11 @@ describe('jobhook on a 3-master Redis Cluster', () => {
     expect(second.events).toEqual([{ id, type: 'tencent.ci.job.succeeded', duplicate: true }]);
     const stored = await clusterEvents();
     expect(stored.map((e) => e.id)).toEqual([id]);
-    expect(await client.get(`${PREFIX}:${EVENTS_QUEUE}:dedupe:${id ?? ''}`)).toBe('1');
-    // And again once the job was consumed and removed: the claim still collapses it.
-    await (await events.getJob(id ?? ''))?.remove();
+    expect(await client.get(`${PREFIX}:${EVENTS_QUEUE}:de:${id ?? ''}`)).toBe(id);
+    // And again once the job was consumed and removed as BullMQ's retention removes it (removeOnComplete keeps
+    // the deduplication key; an explicit job.remove() deletes it on purpose): it still collapses.
+    await client.del(`${PREFIX}:${EVENTS_QUEUE}:${id ?? ''}`);
+    await client.lrem(`${PREFIX}:${EVENTS_QUEUE}:wait`, 0, id ?? '');
     expect(await clusterEvents()).toHaveLength(0);
     expect((await deliver(jobhook, xml)).events[0]?.duplicate).toBe(true);
     expect(await clusterEvents()).toHaveLength(0);
@@ -271,11 +273,11 @@ describe('jobhook on a 3-master Redis Cluster', () => {
         nodeClient.disconnect();
       }
     }
-    // The queue's bookkeeping, its jobs, the dedupe claims and the quarantine queue are all there...
+    // The queue's bookkeeping, its jobs, the deduplication keys and the quarantine queue are all there...
     expect(keys).toContain(`${PREFIX}:${EVENTS_QUEUE}:wait`);
     expect(keys).toContain(`${PREFIX}:${EVENTS_QUEUE}:meta`);
     expect(keys).toContain(`${PREFIX}:${QUARANTINE_QUEUE}:wait`);
-    expect(keys.filter((k) => k.startsWith(`${PREFIX}:${EVENTS_QUEUE}:dedupe:`)).length).toBeGreaterThan(0);
+    expect(keys.filter((k) => k.startsWith(`${PREFIX}:${EVENTS_QUEUE}:de:`)).length).toBeGreaterThan(0);
     // ...and all in one slot.
     const slots = await Promise.all(keys.map((key) => client.cluster('KEYSLOT', key)));
     expect(new Set(slots)).toEqual(new Set([slot]));

@@ -1,3 +1,4 @@
+import { Worker } from 'bullmq';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CloudEvent } from '../src/events/schema.js';
 import {
@@ -120,15 +121,27 @@ describe('POST /v1/callbacks/tencent-ci', () => {
     expect(await storedEvents(redis)).toHaveLength(1);
   });
 
-  it('keeps collapsing after the first copy was consumed and removed', async () => {
-    const first = await answer(await jobhook.post(withToken('/v1/callbacks/tencent-ci'), compressXml));
-    const client = redis.client();
-    await client.del(`bull:jobhook-events:${first.events[0]?.id ?? ''}`);
-    await client.del('bull:jobhook-events:wait');
-    client.disconnect();
-    const again = await answer(await jobhook.post(withToken('/v1/callbacks/tencent-ci'), compressXml));
-    expect(again.events[0]?.duplicate).toBe(true);
-    expect(await storedEvents(redis)).toHaveLength(0);
+  it('keeps collapsing after a worker processed the first copy and BullMQ removed it', async () => {
+    const retained = await startJobhook(redis, { JOBHOOK_COMPLETED_RETENTION_SECONDS: '0' });
+    try {
+      const first = await answer(await retained.post(withToken('/v1/callbacks/tencent-ci'), compressXml));
+      const id = first.events[0]?.id ?? '';
+      const processed = new Promise<void>((resolve) => {
+        const worker = new Worker('jobhook-events', () => Promise.resolve(), {
+          connection: { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null },
+        });
+        worker.on('completed', () => void worker.close().then(resolve));
+      });
+      await processed;
+      const client = redis.client();
+      expect(await client.exists(`bull:jobhook-events:${id}`)).toBe(0); // removed by retention
+      client.disconnect();
+      const again = await answer(await retained.post(withToken('/v1/callbacks/tencent-ci'), compressJson));
+      expect(again.events).toEqual([{ id, type: 'tencent.ci.job.succeeded', duplicate: true }]);
+      expect(await storedEvents(redis)).toHaveLength(0);
+    } finally {
+      await retained.stop();
+    }
   });
 });
 

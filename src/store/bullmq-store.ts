@@ -12,43 +12,30 @@ export interface BullmqStoreOptions {
   readonly prefix: string;
   /** How long duplicates of an event collapse, also after the first copy was processed. */
   readonly dedupeWindowMs: number;
+  /** How long completed events stay in the queue (seconds). */
+  readonly completedRetentionSeconds: number;
   /** Bound on one store operation; past it the request is answered 503. */
   readonly timeoutMs: number;
 }
 
-/**
- * Claims an event id for the dedupe window. Returns '1' when an earlier copy was stored, '0' when a copy was
- * claimed but not (yet) confirmed stored, 'new' otherwise. The claim is marked '1' only after BullMQ
- * acknowledged the job, so a failed store is never mistaken for a stored one.
- */
-const CLAIM = `
-local v = redis.call('GET', KEYS[1])
-if v then return v end
-redis.call('SET', KEYS[1], '0', 'PX', ARGV[1])
-return 'new'`;
-
-type ClaimingRedis = RedisClient & {
-  jobhookClaim(key: string, ttlMs: number): Promise<string>;
-};
-
-const hasClaim = (redis: RedisClient): redis is ClaimingRedis => 'jobhookClaim' in redis;
-
 export class BullmqStore implements CallbackStore {
   readonly events: Queue;
   readonly quarantine: Queue;
-  private readonly redis: ClaimingRedis;
+  private readonly redis: RedisClient;
+  /** BullMQ's deduplication key of an event id: `<prefix>:jobhook-events:de:<id>`. */
   private readonly dedupePrefix: string;
 
   constructor(private readonly options: BullmqStoreOptions) {
     const { redis, prefix } = options;
-    if (!hasClaim(redis)) redis.defineCommand('jobhookClaim', { numberOfKeys: 1, lua: CLAIM });
-    if (!hasClaim(redis)) throw new Error('could not define the jobhookClaim command');
     this.redis = redis;
-    this.dedupePrefix = `${prefix}:${EVENTS_QUEUE}:dedupe:`;
+    this.dedupePrefix = `${prefix}:${EVENTS_QUEUE}:de:`;
     this.events = new Queue(EVENTS_QUEUE, {
       connection: redis,
       prefix,
-      defaultJobOptions: { removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 } },
+      defaultJobOptions: {
+        removeOnComplete: { age: options.completedRetentionSeconds },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      },
     });
     this.quarantine = new Queue(QUARANTINE_QUEUE, {
       connection: redis,
@@ -67,15 +54,20 @@ export class BullmqStore implements CallbackStore {
     return { events: stored, spooled: false };
   }
 
+  /**
+   * One round trip: `EXISTS` on the event's deduplication key, then BullMQ's add with job id = event id and
+   * deduplication by event id for the window (BullMQ sets the key atomically with the job, keeps it for the
+   * whole window also after the job completed and was removed, and adds nothing while it exists). Both are
+   * written to the one connection in this order, so `EXISTS` reports whether an earlier copy was stored.
+   */
   private async storeEvent(event: JobhookEvent): Promise<StoredEvent> {
-    const key = this.dedupePrefix + event.id;
-    const claim = await this.redis.jobhookClaim(key, this.options.dedupeWindowMs);
-    if (claim === '1') return { id: event.id, type: event.type, duplicate: true };
-    await this.events.add(event.type, event, { jobId: event.id });
-    // Sent before the answer on the same connection, so every later claim sees it; not awaited: a lost mark
-    // only leaves the claim at '0', which re-adds (a no-op while the job exists) instead of skipping.
-    this.redis.set(key, '1', 'KEEPTTL', 'XX').catch(() => undefined);
-    return { id: event.id, type: event.type, duplicate: false };
+    const existed = this.redis.exists(this.dedupePrefix + event.id);
+    const added = this.events.add(event.type, event, {
+      jobId: event.id,
+      deduplication: { id: event.id, ttl: this.options.dedupeWindowMs },
+    });
+    const [before] = await Promise.all([existed, added]);
+    return { id: event.id, type: event.type, duplicate: before === 1 };
   }
 
   async storeQuarantine(entry: QuarantineEntry): Promise<{ spooled: boolean }> {
