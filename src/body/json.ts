@@ -14,6 +14,7 @@ export const DEFAULT_JSON_LIMITS: JsonLimits = { maxDepth: 64, maxValues: 100_00
 
 /** Parses a JSON object (not an array or scalar) with bounded depth and size; `__proto__` keys stay plain keys. */
 export function parseJsonObject(text: string, limits: JsonLimits = DEFAULT_JSON_LIMITS): JsonObject {
+  checkStructure(text, limits);
   let value: unknown;
   try {
     value = JSON.parse(MAYBE_INEXACT.test(text) ? keepInexactNumbers(text) : text);
@@ -23,19 +24,34 @@ export function parseJsonObject(text: string, limits: JsonLimits = DEFAULT_JSON_
     throw new JobhookError('MalformedJSON', `the body is not valid JSON: ${describe(error)}`);
   }
   if (!isJsonObject(value)) throw new JobhookError('UnsupportedBody', 'the body must be a JSON object');
-  const count = { values: 0 };
-  checkShape(value, 1, limits, count);
   return text.includes('"__proto__"') ? withoutPrototypes(value) : value;
 }
 
-/** A quick test for numbers JSON.parse could not keep exactly: 16+ digits in a row, or a 3-digit exponent. */
-const MAYBE_INEXACT = /\d{16}|[eE][+-]?\d{3}/;
+/** A quick test for numbers JSON.parse might not keep exactly: 16+ digits (a '.' among them), or a 3-digit exponent. */
+const MAYBE_INEXACT = /\d[\d.]{15}|[eE][+-]?\d{3}/;
 const NUMBER = /-?\d+(\.\d+)?([eE][+-]?\d+)?/y;
 
 /**
- * Rewrites number literals that a double cannot hold exactly — integers beyond 2^53, values that overflow to
- * Infinity — as strings of their exact digits, so `detail` keeps what the provider sent (`"12345678901234567890"`
- * rather than 12345678901234567000). Other numbers stay numbers. Strings are skipped, escapes included.
+ * Whether a double holds the literal's value as written: a safe integer, or at most 15 significant digits (those
+ * always round-trip), and no overflow to Infinity or underflow to 0.
+ */
+function exact(literal: string): boolean {
+  const mantissa = literal
+    .replace(/^-/, '')
+    .replace(/[eE].*$/, '')
+    .replace('.', '');
+  const significant = mantissa.replace(/^0+/, '').replace(/0+$/, '');
+  const number = Number(literal);
+  if (!Number.isFinite(number) || (number === 0 && significant !== '')) return false;
+  if (/^-?\d+$/.test(literal)) return Number.isSafeInteger(number);
+  return significant.length <= 15;
+}
+
+/**
+ * Rewrites number literals that a double cannot hold exactly — more than 15 significant digits, values that
+ * overflow to Infinity or underflow to 0 — as strings of their exact text, so `detail` keeps what the provider
+ * sent (`"12345678901234567890"` rather than 12345678901234567000). Other numbers stay numbers. Strings are
+ * skipped, escapes included.
  */
 export function keepInexactNumbers(text: string): string {
   let out = '';
@@ -51,9 +67,7 @@ export function keepInexactNumbers(text: string): string {
     const match = NUMBER.exec(text);
     if (match === null) continue;
     const literal = match[0];
-    const number = Number(literal);
-    const integer = match[1] === undefined && match[2] === undefined;
-    if (!Number.isFinite(number) || (integer && !Number.isSafeInteger(number))) {
+    if (!exact(literal)) {
       out += `${text.slice(last, i)}"${literal}"`;
       last = i + literal.length;
     }
@@ -65,14 +79,41 @@ export function keepInexactNumbers(text: string): string {
 export const isJsonObject = (value: unknown): value is JsonObject =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-function checkShape(value: unknown, depth: number, limits: JsonLimits, count: { values: number }): void {
-  if (++count.values > limits.maxValues)
-    throw new JobhookError('TooManyElements', `more than ${limits.maxValues} JSON values`);
-  if (typeof value !== 'object' || value === null) return;
-  if (depth > limits.maxDepth)
-    throw new JobhookError('BodyTooDeep', `JSON nested deeper than ${limits.maxDepth} levels`);
-  const children: unknown[] = Array.isArray(value) ? value : Object.values(value);
-  for (const child of children) checkShape(child, depth + 1, limits, count);
+/**
+ * Bounds depth and size before JSON.parse allocates anything: one pass over the text, strings skipped, counting
+ * containers and separators (an upper bound on the values) and the nesting depth.
+ */
+function checkStructure(text: string, limits: JsonLimits): void {
+  let depth = 0;
+  let values = 1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      i = stringEnd(text, i);
+      continue;
+    }
+    if (c === 0x7b || c === 0x5b) {
+      if (++depth > limits.maxDepth)
+        throw new JobhookError('BodyTooDeep', `JSON nested deeper than ${limits.maxDepth} levels`);
+      values++;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+    else if (c === 0x2c) values++;
+    else continue;
+    if (values > limits.maxValues)
+      throw new JobhookError('TooManyElements', `more than ${limits.maxValues} JSON values`);
+  }
+}
+
+/** Index of the quote that closes the string opened at `open` (or the end of the text). */
+function stringEnd(text: string, open: number): number {
+  let at = open;
+  for (;;) {
+    at = text.indexOf('"', at + 1);
+    if (at < 0) return text.length;
+    let backslashes = 0;
+    while (text.charCodeAt(at - 1 - backslashes) === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) return at;
+  }
 }
 
 /** Rebuilds objects without a prototype, so a `__proto__` key can never reach an object's prototype slot. */

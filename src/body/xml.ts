@@ -167,9 +167,10 @@ class Reader {
     return frame.children;
   }
 
-  /** Skips attributes; returns true for an empty-element tag `/>`. */
+  /** Skips attributes (checking each name is used once); returns true for an empty-element tag `/>`. */
   private startTagRest(): boolean {
     const src = this.src;
+    let names: Set<string> | undefined;
     for (;;) {
       const start = this.pos;
       while (this.pos < src.length && isSpace(src.charCodeAt(this.pos))) this.pos++;
@@ -186,13 +187,17 @@ class Reader {
       }
       if (this.pos === start)
         throw malformed(`expected white space before an attribute at offset ${this.pos}`);
-      this.attribute();
+      const name = this.attribute();
+      names ??= new Set();
+      if (names.has(name)) throw malformed(`attribute '${name.slice(0, 64)}' given twice at offset ${start}`);
+      names.add(name);
     }
   }
 
-  private attribute(): void {
+  /** Reads `name="value"` (checked, not kept); returns the name. */
+  private attribute(): string {
     const src = this.src;
-    this.readName();
+    const name = this.readName();
     while (this.pos < src.length && isSpace(src.charCodeAt(this.pos))) this.pos++;
     if (src.charCodeAt(this.pos) !== 0x3d)
       throw malformed(`expected '=' in an attribute at offset ${this.pos}`);
@@ -207,6 +212,7 @@ class Reader {
     if (raw.includes('<')) throw malformed(`'<' in an attribute value at offset ${this.pos}`);
     if (raw.includes('&')) decodeReferences(raw);
     this.pos = end + 1;
+    return name;
   }
 
   private content(frame: Frame): void {

@@ -114,6 +114,7 @@ export function createApp(options: AppOptions): Hono<Env> {
         // node:http gives the request target and the parsed headers as received; use them when present.
         pathAndQuery: incoming?.url ?? requestTarget(c.req.url),
         headers: incoming?.headers ?? c.req.header(),
+        ...(incoming === undefined ? {} : { rawHeaders: incoming.rawHeaders }),
         body,
         receivedAt: new Date(),
       });

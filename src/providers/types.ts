@@ -19,6 +19,8 @@ export interface RawRequest {
   readonly pathAndQuery: string;
   /** Header values by lowercase name, as node:http parses them (only `set-cookie` is ever a list). */
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The headers exactly as received, `[name, value, …]` (node:http drops some, such as `__proto__`, from `headers`). */
+  readonly rawHeaders?: readonly string[];
   readonly body: Uint8Array;
 }
 
