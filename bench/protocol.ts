@@ -1,0 +1,59 @@
+/** Messages between the orchestrator (run.ts) and its child processes (load.ts, worker.ts). Types only. */
+
+/** What one load-generator process does; passed as JSON in the BENCH_LOAD environment variable. */
+export interface LoadSpec {
+  /** Full URL, path and query included. */
+  readonly url: string;
+  /** The request body; every occurrence of `jobId` is replaced by a unique id of the same length. */
+  readonly body: string;
+  readonly jobId: string;
+  readonly contentType: string;
+  readonly connections: number;
+  /** Throughput mode: a warm-up, then the measured run. */
+  readonly warmupSeconds: number;
+  readonly durationSeconds: number;
+  /** Hand-off mode: send exactly this many requests at `rate` per second and record when each 2xx arrived. */
+  readonly amount?: number;
+  readonly rate?: number;
+}
+
+export interface LoadResult {
+  /** Counted over the measured run only. */
+  readonly ok: number;
+  readonly non2xx: number;
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly statusCodes: Readonly<Record<string, number>>;
+  /** 2xx and other answers of the warm-up (their jobs are in Redis too). */
+  readonly warmupOk: number;
+  readonly warmupNon2xx: number;
+  readonly seconds: number;
+  readonly requestsPerSecond: number;
+  /** Latency of 2xx answers, from autocannon's per-response timing (not its 1 ms histogram). */
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  /** CPU seconds of this whole process, and cores it used during the measured run (≈ 1: it was the bottleneck). */
+  readonly cpuSeconds: number;
+  readonly loadCores: number;
+  /** Hand-off mode: [event id from the answer, epoch ms with sub-ms precision when the 2xx arrived]. */
+  readonly arrivals?: readonly (readonly [string, number])[];
+}
+
+export interface WorkerSpec {
+  readonly redisUrl: string;
+  readonly queue: string;
+  readonly concurrency: number;
+  /** `handoff`: record when each job starts; `drain`: time how long `expect` no-op jobs take. */
+  readonly mode: 'handoff' | 'drain';
+  readonly expect: number;
+}
+
+export type WorkerMessage =
+  | { readonly type: 'ready' }
+  | { readonly type: 'handoff'; readonly starts: readonly (readonly [string, number])[] }
+  | { readonly type: 'drained'; readonly count: number; readonly seconds: number };
+
+/** Orchestrator → worker: start taking jobs (drain mode waits for it so the clock starts with the worker). */
+export interface WorkerCommand {
+  readonly type: 'go';
+}
