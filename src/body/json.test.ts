@@ -209,3 +209,16 @@ describe('numbers a double cannot hold', () => {
     );
   });
 });
+
+describe('numbers found by the structure pass', () => {
+  it('keeps a lone overflowing or underflowing exponent, and leaves true, false and short numbers alone', () => {
+    expect(parseJsonObject('{"a":1e400,"b":true,"c":false,"d":2.5e3,"e":-0.5}')).toEqual({
+      a: '1e400',
+      b: true,
+      c: false,
+      d: 2500,
+      e: -0.5,
+    });
+    expect(parseJsonObject('{"t":1e-400}')).toEqual({ t: '1e-400' });
+  });
+});

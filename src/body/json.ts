@@ -14,10 +14,10 @@ export const DEFAULT_JSON_LIMITS: JsonLimits = { maxDepth: 64, maxValues: 100_00
 
 /** Parses a JSON object (not an array or scalar) with bounded depth and size; `__proto__` keys stay plain keys. */
 export function parseJsonObject(text: string, limits: JsonLimits = DEFAULT_JSON_LIMITS): JsonObject {
-  checkStructure(text, limits);
+  const inexact = checkStructure(text, limits);
   let value: unknown;
   try {
-    value = JSON.parse(MAYBE_INEXACT.test(text) ? keepInexactNumbers(text) : text);
+    value = JSON.parse(inexact ? keepInexactNumbers(text) : text);
   } catch (error) {
     if (error instanceof RangeError)
       throw new JobhookError('BodyTooDeep', 'the JSON document is nested too deeply');
@@ -27,8 +27,6 @@ export function parseJsonObject(text: string, limits: JsonLimits = DEFAULT_JSON_
   return text.includes('"__proto__"') ? withoutPrototypes(value) : value;
 }
 
-/** A quick test for numbers JSON.parse might not keep exactly: 16+ digits (a '.' among them), or a 3-digit exponent. */
-const MAYBE_INEXACT = /\d[\d.]{15}|[eE][+-]?\d{3}/;
 const NUMBER = /-?\d+(\.\d+)?([eE][+-]?\d+)?/y;
 
 /**
@@ -81,13 +79,27 @@ export const isJsonObject = (value: unknown): value is JsonObject =>
 
 /**
  * Bounds depth and size before JSON.parse allocates anything: one pass over the text, strings skipped, counting
- * containers and separators (an upper bound on the values) and the nesting depth.
+ * containers and separators (an upper bound on the values) and the nesting depth. Returns whether a number
+ * outside strings is long (16+ characters) or has an exponent, so that a double might not hold it.
  */
-function checkStructure(text: string, limits: JsonLimits): void {
+function checkStructure(text: string, limits: JsonLimits): boolean {
   let depth = 0;
   let values = 1;
+  let numberRun = 0;
+  let inexact = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
+    if ((c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x2b || c === 0x2d) {
+      if (++numberRun >= 16) inexact = true;
+      continue;
+    }
+    if (c === 0x65 || c === 0x45) {
+      // An exponent (after a digit; the e of true/false follows a letter) may overflow or underflow.
+      if (numberRun > 0) inexact = true;
+      numberRun++;
+      continue;
+    }
+    numberRun = 0;
     if (c === 0x22) {
       i = stringEnd(text, i);
       continue;
@@ -102,6 +114,7 @@ function checkStructure(text: string, limits: JsonLimits): void {
     if (values > limits.maxValues)
       throw new JobhookError('TooManyElements', `more than ${limits.maxValues} JSON values`);
   }
+  return inexact;
 }
 
 /** Index of the quote that closes the string opened at `open` (or the end of the text). */

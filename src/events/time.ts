@@ -20,9 +20,17 @@ function offset(zone: string | undefined, fallback: string): string {
   return zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
 }
 
+const DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** A calendar date and a wall-clock time that exist (checked by arithmetic: no Date per call on the hot path). */
 function isRealDate(date: string, clock: string): boolean {
-  const d = new Date(`${date}T${clock}Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(`${date}T${clock}`);
+  const year = Number(date.slice(0, 4));
+  const month = Number(date.slice(5, 7));
+  const day = Number(date.slice(8, 10));
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 && !leap ? 28 : (DAYS[month - 1] ?? 0);
+  if (day < 1 || day > days) return false;
+  return Number(clock.slice(0, 2)) < 24 && Number(clock.slice(3, 5)) < 60 && Number(clock.slice(6, 8)) < 60;
 }
 
 /** The later of two RFC 3339 times (by instant), null-tolerant. */

@@ -23,7 +23,11 @@ export function createRedis(url: string, options: RedisClientOptions): RedisClie
     connectTimeout: options.connectTimeoutMs,
     lazyConnect: true,
   };
-  const failFast = { maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false };
+  const failFast = {
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    enableAutoPipelining: true,
+  };
   if (options.cluster === true) {
     const nodes = url.split(',').map((u) => {
       const parsed = new URL(u);
