@@ -34,3 +34,20 @@ export function presentedToken(
   if (authorization !== undefined && /^bearer /i.test(authorization)) return authorization.slice(7).trim();
   return undefined;
 }
+
+/** One query parameter of a request target (`/path?a=1&token=…`), decoded like URLSearchParams; fast when plain. */
+export function queryParam(target: string, name: string): string | undefined {
+  const query = target.indexOf('?');
+  if (query < 0) return undefined;
+  const key = `${name}=`;
+  for (let at = query + 1; at < target.length;) {
+    let end = target.indexOf('&', at);
+    if (end < 0) end = target.length;
+    if (target.startsWith(key, at)) {
+      const raw = target.slice(at + key.length, end);
+      return /[%+]/.test(raw) ? (new URLSearchParams(`${key}${raw}`).get(name) ?? undefined) : raw;
+    }
+    at = end + 1;
+  }
+  return undefined;
+}

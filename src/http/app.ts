@@ -4,7 +4,7 @@ import { Hono, type Context } from 'hono';
 import type { BlockList } from 'node:net';
 import { clientAddress, contains } from '../auth/client-address.js';
 import type { RateLimiter } from '../auth/rate-limit.js';
-import { presentedToken, type TokenVerifier } from '../auth/tokens.js';
+import { presentedToken, queryParam, type TokenVerifier } from '../auth/tokens.js';
 import { JobhookError, isJobhookError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -98,7 +98,9 @@ export function createApp(options: AppOptions): Hono<Env> {
       if (access !== undefined) admit(c, access);
       if (
         tokens !== undefined &&
-        !tokens.verify(presentedToken(c.req.query('token'), (n) => c.req.header(n)))
+        !tokens.verify(
+          presentedToken(queryParam(c.env.incoming?.url ?? c.req.url, 'token'), (n) => c.req.header(n)),
+        )
       ) {
         // Past the limit a failing address gets 429 (and no log line); a valid token is never held back.
         if (access?.authFailures?.take(peerOf(c, access)) === false)
