@@ -495,7 +495,16 @@ async function preload(ctx: Context, sample: SampleJob, events: number): Promise
     for (let added = 0; added < events; added += 1000) {
       const batch = Array.from({ length: Math.min(1000, events - added) }, () => {
         const id = randomUUID();
-        return { name: sample.name, data: { ...sample.data, id }, opts: { ...sample.opts, jobId: id } };
+        // jobhook's job options carry BullMQ deduplication by event id: each copy needs its own id there too.
+        const deduplication =
+          sample.opts.deduplication === undefined
+            ? {}
+            : { deduplication: { ...sample.opts.deduplication, id } };
+        return {
+          name: sample.name,
+          data: { ...sample.data, id },
+          opts: { ...sample.opts, jobId: id, ...deduplication },
+        };
       });
       await queue.addBulk(batch);
     }
