@@ -69,7 +69,11 @@ export async function exampleSection(): Promise<string> {
     );
   }
   parts.push(END);
-  const formatted = await format(parts.join('\n'), { parser: 'markdown', printWidth: 110, singleQuote: true });
+  const formatted = await format(parts.join('\n'), {
+    parser: 'markdown',
+    printWidth: 110,
+    singleQuote: true,
+  });
   return formatted.trimEnd();
 }
 
