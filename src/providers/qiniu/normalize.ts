@@ -35,28 +35,22 @@ export function normalizeQiniu(content: Record<string, unknown>, delivery: Deliv
     outputs.add(bucket, undefined, item.key);
     for (const key of item.keys ?? []) outputs.add(bucket, undefined, key);
   }
-  const data: EventData = {
-    provider: 'qiniu',
-    kind: 'pfop',
-    jobId: note.id,
-    state,
-    providerState: String(note.code),
-    code: String(note.code),
-    ...present('message', note.desc),
-    ...present('queueId', note.pipeline),
-    input: { ...present('bucket', note.inputBucket), ...present('object', note.inputKey) },
-    outputs: outputs.items,
-    items,
-    createdAt: normalizeTime(note.creationDate),
-    startedAt: null,
-    endedAt: null,
-    detail: content,
-  };
-  const source = eventSource('qiniu', [note.inputBucket]);
-  return {
-    ok: true,
-    events: [buildEvent({ provider: 'qiniu', kind: 'pfop', state, source, data }, delivery)],
-  };
+  return pfopEvent(
+    {
+      id: note.id,
+      code: note.code,
+      state,
+      desc: note.desc,
+      pipeline: note.pipeline,
+      bucket: note.inputBucket,
+      key: note.inputKey,
+      outputs: outputs.items,
+      items,
+      createdAt: normalizeTime(note.creationDate),
+      detail: content,
+    },
+    delivery,
+  );
 }
 
 function workflowV3(content: Record<string, unknown>, delivery: Delivery): Normalized {
@@ -65,26 +59,61 @@ function workflowV3(content: Record<string, unknown>, delivery: Delivery): Norma
   const note = parsed.data;
   const state = STATES.get(note.code);
   if (state === undefined) return unrecognized(`Qiniu workflow ${note.id}: unknown code ${note.code}`);
+  return pfopEvent(
+    {
+      id: note.id,
+      code: note.code,
+      state,
+      desc: note.desc,
+      pipeline: note.pipeline,
+      bucket: note.input?.bucket,
+      key: note.input?.key,
+      outputs: [],
+      items: undefined,
+      createdAt: note.created_at === undefined ? null : fromEpochMillis(note.created_at),
+      detail: content,
+    },
+    delivery,
+  );
+}
+
+interface PfopParts {
+  readonly id: string;
+  readonly code: number;
+  readonly state: Outcome;
+  readonly desc: string | undefined;
+  readonly pipeline: string | undefined;
+  readonly bucket: string | undefined;
+  readonly key: string | undefined;
+  readonly outputs: EventData['outputs'];
+  readonly items: EventData['items'];
+  readonly createdAt: string | null;
+  readonly detail: Record<string, unknown>;
+}
+
+/** The one event of a Qiniu notification (prefop-shaped or V3): Qiniu reports no end time, so `time` is receipt. */
+function pfopEvent(parts: PfopParts, delivery: Delivery): Normalized {
   const data: EventData = {
     provider: 'qiniu',
     kind: 'pfop',
-    jobId: note.id,
-    state,
-    providerState: String(note.code),
-    code: String(note.code),
-    ...present('message', note.desc),
-    ...present('queueId', note.pipeline),
-    input: { ...present('bucket', note.input?.bucket), ...present('object', note.input?.key) },
-    outputs: [],
-    createdAt: note.created_at === undefined ? null : fromEpochMillis(note.created_at),
+    jobId: parts.id,
+    state: parts.state,
+    providerState: String(parts.code),
+    code: String(parts.code),
+    ...present('message', parts.desc),
+    ...present('queueId', parts.pipeline),
+    input: { ...present('bucket', parts.bucket), ...present('object', parts.key) },
+    outputs: parts.outputs,
+    ...(parts.items === undefined ? {} : { items: parts.items }),
+    createdAt: parts.createdAt,
     startedAt: null,
     endedAt: null,
-    detail: content,
+    detail: parts.detail,
   };
-  const source = eventSource('qiniu', [note.input?.bucket]);
+  const source = eventSource('qiniu', [parts.bucket]);
   return {
     ok: true,
-    events: [buildEvent({ provider: 'qiniu', kind: 'pfop', state, source, data }, delivery)],
+    events: [buildEvent({ provider: 'qiniu', kind: 'pfop', state: parts.state, source, data }, delivery)],
   };
 }
 
