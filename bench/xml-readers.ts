@@ -3,24 +3,13 @@
  * microseconds per document (median of rounds), for jobhook's reader, fast-xml-parser alone, and
  * fast-xml-parser with the validation pass it needs to refuse truncated documents.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { parseXml } from '../src/body/xml.js';
+import { loadFixtures } from '../test/helpers/fixtures.js';
 
-const root = join(import.meta.dirname, '..', 'src', 'providers');
-const documents = readdirSync(root, { withFileTypes: true })
-  .filter((d) => d.isDirectory())
-  .flatMap((d) => {
-    const dir = join(root, d.name, 'fixtures');
-    let files: string[];
-    try {
-      files = readdirSync(dir).filter((f) => f.endsWith('.xml'));
-    } catch {
-      return [];
-    }
-    return files.map((f) => readFileSync(join(dir, f), 'utf8').replace(/^\uFEFF/, ''));
-  });
+const documents = (await loadFixtures())
+  .filter((f) => f.name.endsWith('.xml'))
+  .map((f) => f.body.toString('utf8').replace(/^\uFEFF/, ''));
 
 const fxp = new XMLParser({
   ignoreAttributes: true,

@@ -1,6 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DOCUMENT_LIMITS } from '../src/body/parse.js';
@@ -10,6 +7,7 @@ import type { JobhookEvent } from '../src/events/types.js';
 import { createProviders } from '../src/providers/index.js';
 import { AUTO_ROUTE, createReceiver, type CallbackRequest } from '../src/receive/receiver.js';
 import type { CallbackStore, QuarantineEntry, StoreReceipt } from '../src/store/types.js';
+import { loadFixtures } from './helpers/fixtures.js';
 
 /**
  * Property tests of the framework-free core (decodeBody → parseDocument → provider detect/normalize), with an
@@ -25,68 +23,7 @@ const PROPERTY_TEST = { timeout: 20_000 + RUNS * 5 };
 // ---------------------------------------------------------------------------------------------------------------
 // Fixtures
 
-interface Fixture {
-  readonly name: string;
-  readonly body: Uint8Array;
-  readonly route: string;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly result: string | undefined;
-}
-
-const providersDir = fileURLToPath(new URL('../src/providers/', import.meta.url));
-
-const isStringRecord = (v: unknown): v is Record<string, string> =>
-  typeof v === 'object' &&
-  v !== null &&
-  !Array.isArray(v) &&
-  Object.values(v).every((x) => typeof x === 'string');
-
-function readExpected(file: string): { route?: string; headers?: Record<string, string>; result?: string } {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(`${file}.expected.json`, 'utf8'));
-  } catch {
-    return {};
-  }
-  if (typeof parsed !== 'object' || parsed === null) return {};
-  const route: unknown = Reflect.get(parsed, 'route');
-  const headers: unknown = Reflect.get(parsed, 'headers');
-  const result: unknown = Reflect.get(parsed, 'result');
-  return {
-    ...(typeof route === 'string' ? { route } : {}),
-    ...(isStringRecord(headers) ? { headers } : {}),
-    ...(typeof result === 'string' ? { result } : {}),
-  };
-}
-
-function loadFixtures(): Fixture[] {
-  const fixtures: Fixture[] = [];
-  for (const provider of readdirSync(providersDir, { withFileTypes: true })) {
-    if (!provider.isDirectory()) continue;
-    const dir = join(providersDir, provider.name, 'fixtures');
-    let names: string[];
-    try {
-      names = readdirSync(dir);
-    } catch {
-      continue;
-    }
-    for (const name of names.sort()) {
-      if (name.endsWith('.expected.json') || !(name.endsWith('.xml') || name.endsWith('.json'))) continue;
-      const file = join(dir, name);
-      const expected = readExpected(file);
-      fixtures.push({
-        name: `${provider.name}/${name}`,
-        body: new Uint8Array(readFileSync(file)),
-        route: expected.route ?? provider.name,
-        headers: expected.headers ?? {},
-        result: expected.result,
-      });
-    }
-  }
-  return fixtures;
-}
-
-const fixtures = loadFixtures();
+const fixtures = await loadFixtures();
 
 // ---------------------------------------------------------------------------------------------------------------
 // The core with a recording store

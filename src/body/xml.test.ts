@@ -1,8 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
+import { loadFixtures } from '../../test/helpers/fixtures.js';
 import { JobhookError, type ErrorCode } from '../errors.js';
 import { DEFAULT_XML_LIMITS, parseXml, type XmlLimits, type XmlValue } from './xml.js';
 
@@ -343,24 +341,6 @@ describe('parseXml: limits', () => {
 // ---------------------------------------------------------------------------------------------------------------
 // Differential test against fast-xml-parser on the real-shaped fixtures.
 
-const providersDir = fileURLToPath(new URL('../providers/', import.meta.url));
-
-function fixtureFiles(ext: string): string[] {
-  const files: string[] = [];
-  for (const provider of readdirSync(providersDir, { withFileTypes: true })) {
-    if (!provider.isDirectory()) continue;
-    const dir = join(providersDir, provider.name, 'fixtures');
-    let names: string[];
-    try {
-      names = readdirSync(dir);
-    } catch {
-      continue;
-    }
-    for (const name of names.sort()) if (name.endsWith(ext)) files.push(join(dir, name));
-  }
-  return files;
-}
-
 /**
  * Fixtures left out of the comparison: fast-xml-parser leaves numeric character references undecoded (`&#65;`
  * stays "&#65;"), so any fixture with `&#` would differ by design; fixtures with CDATA or a BOM are left out as
@@ -369,10 +349,9 @@ function fixtureFiles(ext: string): string[] {
 const comparable = (text: string): boolean =>
   !text.includes('&#') && !text.includes('<![CDATA[') && !text.startsWith('\uFEFF');
 
-const xmlFixtures = fixtureFiles('.xml').map((file) => ({
-  name: file.slice(providersDir.length),
-  text: readFileSync(file, 'utf8'),
-}));
+const xmlFixtures = (await loadFixtures())
+  .filter((f) => f.name.endsWith('.xml'))
+  .map((f) => ({ name: f.name, text: f.body.toString('utf8') }));
 const differential = xmlFixtures.filter((f) => comparable(f.text));
 
 const fxp = new XMLParser({
