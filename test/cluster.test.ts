@@ -1,26 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { Queue, Worker } from 'bullmq';
 import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { CloudEvent } from '../src/events/schema.js';
 import type { JobhookEvent } from '../src/events/types.js';
-import { createLogger } from '../src/log.js';
-import { createMetrics } from '../src/metrics.js';
-import { startService, type Service } from '../src/service.js';
 import { EVENTS_QUEUE, QUARANTINE_QUEUE } from '../src/store/queues.js';
 import { loadFixtures, type Fixture } from './helpers/fixtures.js';
-import {
-  flush,
-  startJobhook,
-  storedEvents,
-  TEST_TOKEN,
-  withToken,
-  type RunningJobhook,
-} from './helpers/jobhook.js';
+import { flush, startJobhook, storedEvents, withToken, type RunningJobhook } from './helpers/jobhook.js';
 import { RedisCluster } from './helpers/redis-cluster.js';
 import { RedisServer } from './helpers/redis-server.js';
 
@@ -53,68 +39,11 @@ for (const f of COMPARED)
   if (f.sameOutcomeAs.some((other) => COMPARED_NAMES.has(other)))
     throw new Error(`${f.name} has the same outcome as another compared fixture`);
 
-interface ClusterJobhook {
-  readonly url: string;
-  readonly service: Service;
-  readonly logs: string[];
-  post(path: string, body: string | Uint8Array, headers?: Record<string, string>): Promise<Response>;
-  stop(): Promise<void>;
-}
-
-/** The real service (receiver and worker roles) on the Redis Cluster, configured as an operator would. */
-async function startClusterJobhook(urls: string): Promise<ClusterJobhook> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'jobhook-data-'));
-  const config = loadConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    JOBHOOK_DATA_DIR: dataDir,
-    REDIS_URL: urls,
-    JOBHOOK_REDIS_CLUSTER: 'true',
-    JOBHOOK_REDIS_PREFIX: PREFIX,
-    JOBHOOK_EMBEDDED_REDIS: 'never',
-    JOBHOOK_TOKENS: TEST_TOKEN,
-    JOBHOOK_ROLE: 'all',
-    JOBHOOK_STORE_TIMEOUT_MS: '2000',
-    LOG_LEVEL: 'debug',
-  });
-  expect(config).toMatchObject({ redisCluster: true, redisPrefix: PREFIX, redisUrl: urls });
-  const logs: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logs.push(
-        ...chunk
-          .toString('utf8')
-          .split('\n')
-          .filter((l) => l !== ''),
-      );
-      done();
-    },
-  });
-  const service = await startService({
-    config,
-    logger: createLogger(config.logLevel, sink),
-    redisUrl: config.redisUrl,
-    tokens: config.tokens,
-    metrics: createMetrics({ defaultMetrics: false }),
-  });
-  const url = service.url ?? '';
-  return {
-    url,
-    service,
-    logs,
-    post: (path, body, headers = {}) => fetch(`${url}${path}`, { method: 'POST', body, headers }),
-    stop: async () => {
-      await service.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
 let cluster: RedisCluster;
 let client: Cluster;
 let events: Queue;
 let quarantine: Queue;
-let jobhook: ClusterJobhook;
+let jobhook: RunningJobhook;
 let single: RedisServer;
 let reference: RunningJobhook;
 
@@ -142,7 +71,18 @@ beforeAll(async () => {
   );
   reference = await startJobhook(single);
   cleanups.push(() => reference.stop());
-  jobhook = await startClusterJobhook(cluster.urls);
+  // The real service (receiver and worker roles) on the cluster, configured as an operator would.
+  jobhook = await startJobhook(
+    { url: cluster.urls },
+    {
+      JOBHOOK_REDIS_CLUSTER: 'true',
+      JOBHOOK_REDIS_PREFIX: PREFIX,
+      JOBHOOK_EMBEDDED_REDIS: 'never',
+      JOBHOOK_ROLE: 'all',
+      JOBHOOK_STORE_TIMEOUT_MS: '2000',
+    },
+  );
+  expect(jobhook.config).toMatchObject({ redisCluster: true, redisPrefix: PREFIX, redisUrl: cluster.urls });
   cleanups.push(() => jobhook.stop());
 }, 60_000);
 
@@ -181,7 +121,7 @@ interface Answer {
   quarantined?: boolean;
 }
 
-async function deliver(to: { post: ClusterJobhook['post'] }, f: Fixture): Promise<Answer> {
+async function deliver(to: { post: RunningJobhook['post'] }, f: Fixture): Promise<Answer> {
   const response = await to.post(withToken(`/v1/callbacks/${f.route}`), f.body, f.headers);
   expect(response.status, `${f.name}: ${await response.clone().text()}`).toBe(200);
   return (await response.json()) as Answer;

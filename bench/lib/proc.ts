@@ -1,7 +1,6 @@
 /** Child processes of the benchmark: spawned pinned to a core, measured, and always cleaned up. */
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { availableParallelism } from 'node:os';
 
 export interface Pinning {
@@ -147,18 +146,7 @@ export function rssMb(pid: number): number {
   return kb / 1024;
 }
 
-/** A free TCP port on 127.0.0.1 (bound and released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../test/helpers/redis-server.js';
 
 /** Polls `url` until it answers `status` (any status when undefined); throws if `child` exits first. */
 export async function waitForHttp(

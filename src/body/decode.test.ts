@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { JobhookError, type ErrorCode } from '../errors.js';
+import { thrown } from '../../test/helpers/thrown.js';
+import type { ErrorCode } from '../errors.js';
 import { decodeBody } from './decode.js';
 
 const utf8 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'utf8'));
@@ -17,16 +18,6 @@ function utf16(text: string, littleEndian: boolean): Uint8Array {
   const le = Buffer.from(text, 'utf16le');
   if (!littleEndian) le.swap16();
   return new Uint8Array(Buffer.concat([Buffer.from(littleEndian ? [0xff, 0xfe] : [0xfe, 0xff]), le]));
-}
-
-function thrown(fn: () => unknown): JobhookError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(JobhookError);
-    if (error instanceof JobhookError) return error;
-  }
-  throw new Error('expected a JobhookError, nothing was thrown');
 }
 
 const expectCode = (

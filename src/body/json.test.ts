@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { JobhookError, type ErrorCode } from '../errors.js';
+import { thrown } from '../../test/helpers/thrown.js';
+import type { JobhookError } from '../errors.js';
+import { type ErrorCode } from '../errors.js';
 import {
   DEFAULT_JSON_LIMITS,
   isJsonObject,
@@ -7,16 +9,6 @@ import {
   parseJsonObject,
   type JsonLimits,
 } from './json.js';
-
-function thrown(fn: () => unknown): JobhookError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(JobhookError);
-    if (error instanceof JobhookError) return error;
-  }
-  throw new Error('expected a JobhookError, nothing was thrown');
-}
 
 const expectCode = (text: string, code: ErrorCode, status: number, limits?: JsonLimits): JobhookError => {
   const error = thrown(() => parseJsonObject(text, limits));

@@ -1,21 +1,14 @@
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
+import { thrown } from '../../test/helpers/thrown.js';
 import { loadFixtures } from '../../test/helpers/fixtures.js';
-import { JobhookError, type ErrorCode } from '../errors.js';
+import type { JobhookError } from '../errors.js';
+import { type ErrorCode } from '../errors.js';
 import { DEFAULT_XML_LIMITS, parseXml, type XmlLimits, type XmlValue } from './xml.js';
 
 const value = (xml: string, limits?: XmlLimits): XmlValue => parseXml(xml, limits).value;
 
 /** The JobhookError thrown by `fn`; fails the test when it returns or throws anything else. */
-function thrown(fn: () => unknown): JobhookError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(JobhookError);
-    if (error instanceof JobhookError) return error;
-  }
-  throw new Error('expected a JobhookError, nothing was thrown');
-}
 
 const expectCode = (xml: string, code: ErrorCode, limits?: XmlLimits): JobhookError => {
   const error = thrown(() => parseXml(xml, limits));

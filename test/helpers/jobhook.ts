@@ -18,15 +18,17 @@ export interface RunningJobhook {
   readonly url: string;
   readonly service: Service;
   readonly dataDir: string;
+  readonly config: Config;
   /** Every log line written so far (JSON strings). */
   readonly logs: string[];
   post(path: string, body: string | Uint8Array, headers?: Record<string, string>): Promise<Response>;
   stop(): Promise<void>;
 }
 
-/** Starts the real service (real HTTP server, real Redis) in this process, logs captured. */
+/** Starts the real service (real HTTP server, real Redis) in this process, logs captured. `redis.url` may be a
+ * comma-separated list of cluster seeds (with JOBHOOK_REDIS_CLUSTER=true in `env`). */
 export async function startJobhook(
-  redis: RedisServer,
+  redis: { readonly url: string },
   env: Record<string, string> = {},
 ): Promise<RunningJobhook> {
   const dataDir = await mkdtemp(join(tmpdir(), 'jobhook-data-'));
@@ -57,7 +59,7 @@ export async function startJobhook(
   const service = await startService({
     config,
     logger,
-    redisUrl: redis.url,
+    redisUrl: config.redisUrl,
     tokens: config.tokens,
     metrics: createMetrics({ defaultMetrics: false }),
   });
@@ -67,6 +69,7 @@ export async function startJobhook(
     service,
     logs,
     dataDir: config.dataDir,
+    config,
     post: (path, body, headers = {}) => fetch(`${url}${path}`, { method: 'POST', body, headers }),
     stop: async () => {
       await service.stop();
