@@ -73,7 +73,9 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       dedupeWindowMs: config.dedupeWindowMs,
       completedRetentionSeconds: config.completedRetentionSeconds,
       timeoutMs: config.storeTimeoutMs,
+      logger,
     });
+    await redisStore.prepare();
     const spooling =
       config.spoolMaxBytes === 0
         ? undefined

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Kind, Outcome, Provider } from './catalog.js';
 
 /** jobhook's UUID namespace for event ids (RFC 9562 version 5). */
@@ -13,10 +13,13 @@ export function eventId(provider: Provider, kind: Kind, jobId: string, state: Ou
   return uuidV5(`${provider}/${kind}/${jobId}/${state}`);
 }
 
-export function uuidV5(name: string): string {
-  const hash = createHash('sha1').update(NAMESPACE_BYTES).update(name, 'utf8').digest();
-  hash[6] = ((hash[6] ?? 0) & 0x0f) | 0x50;
-  hash[8] = ((hash[8] ?? 0) & 0x3f) | 0x80;
-  const hex = hash.toString('hex', 0, 16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+/** UUID version 5 (SHA-1) of `name` in `namespace` (16 bytes; jobhook's namespace by default). */
+export function uuidV5(name: string, namespace: Buffer = NAMESPACE_BYTES): string {
+  const input = Buffer.allocUnsafe(namespace.length + Buffer.byteLength(name, 'utf8'));
+  namespace.copy(input);
+  input.write(name, namespace.length, 'utf8');
+  const hex = hash('sha1', input, 'hex');
+  // Version 5 in the high nibble of byte 6; variant 10xx in the high bits of byte 8.
+  const variant = ((parseInt(hex.charAt(16), 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

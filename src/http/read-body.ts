@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import { IncomingMessage } from 'node:http';
 import { JobhookError } from '../errors.js';
 
 const tooLarge = (limit: number): JobhookError =>
@@ -8,15 +8,17 @@ const tooLarge = (limit: number): JobhookError =>
  * Reads the raw body, never more than `limit` bytes: a declared Content-Length over the limit is refused
  * before reading, a streamed body is cut off as soon as it passes the limit.
  */
-export async function readBody(
-  request: Request,
-  incoming: IncomingMessage | undefined,
-  limit: number,
-): Promise<Uint8Array> {
-  const declared = request.headers.get('content-length');
-  if (declared !== null && Number(declared) > limit) throw tooLarge(limit);
-  if (incoming !== undefined && !incoming.readableDidRead) return readIncoming(incoming, limit);
-  return readStream(request.body, limit);
+export async function readBody(source: IncomingMessage | Request, limit: number): Promise<Uint8Array> {
+  if (source instanceof IncomingMessage) {
+    checkDeclared(source.headers['content-length'], limit);
+    return readIncoming(source, limit);
+  }
+  checkDeclared(source.headers.get('content-length'), limit);
+  return readStream(source.body, limit);
+}
+
+function checkDeclared(contentLength: string | null | undefined, limit: number): void {
+  if (contentLength != null && Number(contentLength) > limit) throw tooLarge(limit);
 }
 
 function readIncoming(incoming: IncomingMessage, limit: number): Promise<Uint8Array> {

@@ -26,7 +26,9 @@ export function createRedis(url: string, options: RedisClientOptions): RedisClie
   const failFast = {
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
-    enableAutoPipelining: true,
+    // Events are batched by the store itself (src/store/batched-add.ts); a second batching layer would only
+    // delay each batch by one more turn of the event loop.
+    enableAutoPipelining: false,
   };
   if (options.cluster === true) {
     const nodes = url.split(',').map((u) => {

@@ -2,6 +2,8 @@ import { Queue } from 'bullmq';
 import type { RedisClient } from '../redis/connect.js';
 import { JobhookError, isJobhookError } from '../errors.js';
 import type { JobhookEvent } from '../events/types.js';
+import type { Logger } from '../log.js';
+import { BatchedAdd, loadAddStandardJob } from './batched-add.js';
 import { withDeadline } from './deadline.js';
 import { EVENTS_QUEUE, QUARANTINE_QUEUE } from './queues.js';
 import type { CallbackStore, QuarantineEntry, StoreReceipt, StoredEvent } from './types.js';
@@ -16,7 +18,11 @@ export interface BullmqStoreOptions {
   readonly completedRetentionSeconds: number;
   /** Bound on one store operation; past it the request is answered 503. */
   readonly timeoutMs: number;
+  readonly logger: Logger;
 }
+
+/** How long failed events stay in the queue (seconds). */
+const FAILED_RETENTION_SECONDS = 7 * 24 * 3600;
 
 export class BullmqStore implements CallbackStore {
   readonly events: Queue;
@@ -24,6 +30,8 @@ export class BullmqStore implements CallbackStore {
   private readonly redis: RedisClient;
   /** BullMQ's deduplication key of an event id: `<prefix>:jobhook-events:de:<id>`. */
   private readonly dedupePrefix: string;
+  /** The batched write path; undefined until {@link prepare} found BullMQ's script usable. */
+  private batched: BatchedAdd | undefined;
 
   constructor(private readonly options: BullmqStoreOptions) {
     const { redis, prefix } = options;
@@ -34,7 +42,7 @@ export class BullmqStore implements CallbackStore {
       prefix,
       defaultJobOptions: {
         removeOnComplete: { age: options.completedRetentionSeconds },
-        removeOnFail: { age: 7 * 24 * 3600 },
+        removeOnFail: { age: FAILED_RETENTION_SECONDS },
       },
     });
     this.quarantine = new Queue(QUARANTINE_QUEUE, {
@@ -46,7 +54,50 @@ export class BullmqStore implements CallbackStore {
     for (const queue of [this.events, this.quarantine]) queue.on('error', () => undefined);
   }
 
+  /**
+   * Sets up the batched write path (src/store/batched-add.ts) when the installed BullMQ's script fits it and this
+   * Redis compiles the wrapper; otherwise events are added one by one with `Queue.add`, and a warning says why.
+   */
+  async prepare(): Promise<void> {
+    const loaded = loadAddStandardJob();
+    if ('unavailable' in loaded) {
+      this.options.logger.warn({ reason: loaded.unavailable }, 'store: adding events one by one (slower)');
+      return;
+    }
+    const batched = new BatchedAdd({
+      redis: this.redis,
+      queue: this.events,
+      script: loaded.script,
+      dedupeWindowMs: this.options.dedupeWindowMs,
+      completedRetentionSeconds: this.options.completedRetentionSeconds,
+      failedRetentionSeconds: FAILED_RETENTION_SECONDS,
+      timeoutMs: this.options.timeoutMs,
+    });
+    try {
+      await batched.check();
+    } catch (error) {
+      this.options.logger.warn(
+        { reason: error instanceof Error ? error.message : String(error), bullmq: loaded.version },
+        'store: Redis did not load the batched add script; adding events one by one (slower)',
+      );
+      return;
+    }
+    this.batched = batched;
+  }
+
   async storeEvents(events: readonly JobhookEvent[]): Promise<StoreReceipt> {
+    const { batched } = this;
+    if (batched !== undefined) {
+      const existed = await Promise.all(events.map((event) => batched.add(event)));
+      return {
+        events: events.map((event, i) => ({
+          id: event.id,
+          type: event.type,
+          duplicate: existed[i] === true,
+        })),
+        spooled: false,
+      };
+    }
     const stored = await this.guard(
       Promise.all(events.map((event) => this.storeEvent(event))),
       'storing events',
@@ -55,7 +106,7 @@ export class BullmqStore implements CallbackStore {
   }
 
   /**
-   * One round trip: `EXISTS` on the event's deduplication key, then BullMQ's add with job id = event id and
+   * The path without the batched script. One round trip: `EXISTS` on the event's deduplication key, then BullMQ's add with job id = event id and
    * deduplication by event id for the window (BullMQ sets the key atomically with the job, keeps it for the
    * whole window also after the job completed and was removed, and adds nothing while it exists). Both are
    * written to the one connection in this order, so `EXISTS` reports whether an earlier copy was stored.

@@ -1,35 +1,37 @@
 import type { z } from 'zod';
 import type { OutputObject } from '../../events/schema.js';
 import { OutputList } from '../fields.js';
-import type { Operation } from './wire.js';
+import { listOf, record, text, type Doc } from '../read.js';
 
-/** Every object a CI job reports it produced (docs/events.md, "Outputs"). */
-export function jobOutputs(
-  operation: z.infer<typeof Operation> | undefined,
-  succeeded: boolean,
-): z.infer<typeof OutputObject>[] {
+/** Every object a CI job reports it produced (docs/events.md, "Outputs"), from the job's `Operation`. */
+export function jobOutputs(operation: Doc | undefined, succeeded: boolean): z.infer<typeof OutputObject>[] {
   const outputs = new OutputList();
   if (operation === undefined) return outputs.items;
-  for (const file of operation.MediaResult?.OutputFile ?? []) {
-    for (const name of file.ObjectName ?? []) outputs.add(file.Bucket, file.Region, name);
-    const sprite = file.SpriteOutputFile;
-    for (const name of sprite?.ObjectName ?? [])
-      outputs.add(sprite?.Bucket ?? file.Bucket, sprite?.Region ?? file.Region, name);
+  for (const file of listOf(record(operation.MediaResult)?.OutputFile, record) ?? []) {
+    const bucket = text(file.Bucket);
+    const region = text(file.Region);
+    for (const name of listOf(file.ObjectName, text) ?? []) outputs.add(bucket, region, name);
+    const sprite = record(file.SpriteOutputFile);
+    if (sprite !== undefined)
+      for (const name of listOf(sprite.ObjectName, text) ?? [])
+        outputs.add(text(sprite.Bucket) ?? bucket, text(sprite.Region) ?? region, name);
   }
-  const archive = operation.FileCompressResult;
-  if (archive !== undefined) outputs.add(archive.Bucket ?? archive.BucketId, archive.Region, archive.Object);
-  const target = operation.Output;
-  const targetBucket = target?.Bucket ?? target?.BucketId;
-  for (const page of operation.DocProcessResult?.PageInfo ?? []) {
-    const uri = page.TgtUri;
+  const archive = record(operation.FileCompressResult);
+  if (archive !== undefined)
+    outputs.add(text(archive.Bucket) ?? text(archive.BucketId), text(archive.Region), text(archive.Object));
+  const target = record(operation.Output);
+  const targetBucket = text(target?.Bucket) ?? text(target?.BucketId);
+  const targetRegion = text(target?.Region);
+  for (const page of listOf(record(operation.DocProcessResult)?.PageInfo, record) ?? []) {
+    const uri = text(page.TgtUri);
     if (uri === undefined || uri === '') continue;
     const located = locateUri(uri);
-    if (located === undefined) outputs.add(targetBucket, target?.Region, uri);
-    else outputs.add(located.bucket ?? targetBucket, located.region ?? target?.Region, located.object);
+    if (located === undefined) outputs.add(targetBucket, targetRegion, uri);
+    else outputs.add(located.bucket ?? targetBucket, located.region ?? targetRegion, located.object);
   }
-  const object = target?.Object;
+  const object = text(target?.Object);
   if (succeeded && object !== undefined && !object.includes('${'))
-    outputs.add(targetBucket, target?.Region, object);
+    outputs.add(targetBucket, targetRegion, object);
   return outputs.items;
 }
 
