@@ -3,6 +3,7 @@ import { thrown } from '../../test/helpers/thrown.js';
 import type { JobhookError } from '../errors.js';
 import { type ErrorCode } from '../errors.js';
 import {
+  CHECK_TEXT_FIRST_ABOVE,
   DEFAULT_JSON_LIMITS,
   isJsonObject,
   keepInexactNumbers,
@@ -212,5 +213,56 @@ describe('numbers found by the structure pass', () => {
       e: -0.5,
     });
     expect(parseJsonObject('{"t":1e-400}')).toEqual({ t: '1e-400' });
+  });
+});
+
+describe('small bodies (parsed first, checked on the tree) and large ones (checked on the text first)', () => {
+  /** The same document, padded with blanks past the size where the text is checked first. */
+  const large = (text: string): string => `${' '.repeat(CHECK_TEXT_FIRST_ABOVE)}${text}`;
+  const outcome = (text: string, limits?: JsonLimits): unknown => {
+    try {
+      return parseJsonObject(text, limits);
+    } catch (error) {
+      return (error as JobhookError).code;
+    }
+  };
+
+  it.each([
+    ['{"a":{"b":[1,2,{"c":null}]},"d":"x"}', undefined],
+    ['{"a":{"a":{"a":1}}}', { maxDepth: 3, maxValues: 100 }],
+    ['{"a":{"a":{"a":{"a":1}}}}', { maxDepth: 3, maxValues: 100 }],
+    ['{"a":[1,2,3]}', { maxDepth: 64, maxValues: 5 }],
+    ['{"a":[1,2,3,4]}', { maxDepth: 64, maxValues: 5 }],
+    ['{"a":[],"b":{},"c":[[]]}', { maxDepth: 64, maxValues: 6 }],
+    ['{"a":[],"b":{},"c":[[]]}', { maxDepth: 64, maxValues: 5 }],
+    [
+      '{"n":12345678901234567890,"m":[1e400,-1E+400,1e-400],"z":0,"f":0.5,"g":0.12345678901234567}',
+      undefined,
+    ],
+    ['{"z":0,"s":"1e-5"}', undefined],
+    ['{"z":0,"t":1e-5}', undefined],
+    ['{"__proto__":{"x":1},"a":1}', undefined],
+    ['{"a":1,}', undefined],
+    ['{"a":[[[[', { maxDepth: 3, maxValues: 100 }],
+    ['[1,2]', undefined],
+    ['{"a":5e-324,"b":2.2250738585072014e-308}', undefined],
+    ['{"a":0.10000000000000001,"b":1.0000000000000001,"c":1e21,"d":1.5e300}', undefined],
+  ] as const)('%s gives the same result both ways', (text, limits) => {
+    expect(outcome(text, limits)).toEqual(outcome(large(text), limits));
+  });
+
+  it('keeps a fraction as its digits when its nearest double needs 16 or more of them', () => {
+    expect(parseJsonObject('{"g":0.12345678901234567,"h":0.1}')).toEqual({
+      g: '0.12345678901234567',
+      h: 0.1,
+    });
+  });
+
+  it('reads a literal with more digits than its double needs as that double (what a 17-digit printer sent)', () => {
+    expect(parseJsonObject('{"a":0.10000000000000001,"b":1.0000000000000001}')).toEqual({ a: 0.1, b: 1 });
+  });
+
+  it('keeps exactly representable large values as numbers', () => {
+    expect(parseJsonObject('{"c":1e21,"d":1.5e300}')).toEqual({ c: 1e21, d: 1.5e300 });
   });
 });

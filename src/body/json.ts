@@ -12,8 +12,32 @@ export interface JsonLimits {
 
 export const DEFAULT_JSON_LIMITS: JsonLimits = { maxDepth: 64, maxValues: 100_000 };
 
+/**
+ * Bodies up to this many characters are parsed first and checked on the parsed tree, which is cheaper than a
+ * pass over the text; larger ones are checked on the text before JSON.parse allocates anything. Either way the
+ * same limits hold with the same errors.
+ */
+export const CHECK_TEXT_FIRST_ABOVE = 64 * 1024;
+
 /** Parses a JSON object (not an array or scalar) with bounded depth and size; `__proto__` keys stay plain keys. */
 export function parseJsonObject(text: string, limits: JsonLimits = DEFAULT_JSON_LIMITS): JsonObject {
+  const value = text.length > CHECK_TEXT_FIRST_ABOVE ? undefined : tryParse(text);
+  // Malformed, too large to parse first, or holding a number a double may not hold exactly: the text first.
+  if (value === undefined || !checkTree(value, limits, text)) return parseCheckedText(text, limits);
+  if (!isJsonObject(value)) throw new JobhookError('UnsupportedBody', 'the body must be a JSON object');
+  return text.includes('"__proto__"') ? withoutPrototypes(value) : value;
+}
+
+function tryParse(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The text is checked before it is parsed: limits, then numbers a double cannot hold are kept as their digits. */
+function parseCheckedText(text: string, limits: JsonLimits): JsonObject {
   const inexact = checkStructure(text, limits);
   let value: unknown;
   try {
@@ -27,27 +51,100 @@ export function parseJsonObject(text: string, limits: JsonLimits = DEFAULT_JSON_
   return text.includes('"__proto__"') ? withoutPrototypes(value) : value;
 }
 
+/**
+ * The limits of {@link checkStructure}, on a parsed tree (values are counted the same way: one per container, or
+ * one per element of a non-empty container, plus the root). Returns false when a number in it may not be what the
+ * text says — an unsafe integer, Infinity, a fraction whose nearest double needs 16 or more digits, a subnormal, or
+ * a zero in a text with a negative exponent (an underflow) —, so that the text is read again exactly.
+ */
+function checkTree(root: unknown, limits: JsonLimits, text: string): boolean {
+  const state: TreeState = { ...limits, values: 1, exact: true, zero: false };
+  if (typeof root === 'object' && root !== null) visit(root, 1, state);
+  return state.exact && !(state.zero && mayUnderflow(text));
+}
+
+interface TreeState extends JsonLimits {
+  values: number;
+  /** No number seen so far may differ from its literal. */
+  exact: boolean;
+  /** A zero was seen (an underflowing literal also reads as zero). */
+  zero: boolean;
+}
+
+function visit(node: object, depth: number, state: TreeState): void {
+  if (depth > state.maxDepth)
+    throw new JobhookError('BodyTooDeep', `JSON nested deeper than ${state.maxDepth} levels`);
+  let count = 0;
+  if (Array.isArray(node)) {
+    const items = node as unknown[];
+    for (let i = 0; i < items.length; i++) {
+      count++;
+      visitValue(items[i], depth, state);
+    }
+  } else {
+    const members = node as Record<string, unknown>;
+    for (const key in members) {
+      count++;
+      visitValue(members[key], depth, state);
+    }
+  }
+  state.values += count === 0 ? 1 : count;
+  if (state.values > state.maxValues)
+    throw new JobhookError('TooManyElements', `more than ${state.maxValues} JSON values`);
+}
+
+function visitValue(value: unknown, depth: number, state: TreeState): void {
+  if (typeof value === 'object' && value !== null) visit(value, depth + 1, state);
+  else if (typeof value === 'number' && state.exact) {
+    if (value === 0) state.zero = true;
+    else if (!plainNumber(value)) state.exact = false;
+  }
+}
+
+/** A double that surely is the value of its literal: a safe integer, or a normal fraction of at most 15 digits. */
+function plainNumber(value: number): boolean {
+  if (Number.isSafeInteger(value)) return true;
+  if (!Number.isFinite(value) || Number.isInteger(value) || Math.abs(value) < 2.2250738585072014e-308)
+    return false;
+  const digits = String(value).replace(/e.*$/, '').replace(/[-.]/g, '').replace(/^0+/, '');
+  return digits.length <= 15;
+}
+
+/** Whether the text has a negative exponent after a digit (`1e-400` parses to 0). */
+function mayUnderflow(text: string): boolean {
+  for (const marker of ['e-', 'E-']) {
+    for (let at = text.indexOf(marker); at >= 0; at = text.indexOf(marker, at + 2)) {
+      const before = text.charCodeAt(at - 1);
+      if (before >= 0x30 && before <= 0x39) return true;
+    }
+  }
+  return false;
+}
+
 const NUMBER = /-?\d+(\.\d+)?([eE][+-]?\d+)?/y;
 
 /**
- * Whether a double holds the literal's value as written: a safe integer, or at most 15 significant digits (those
- * always round-trip), and no overflow to Infinity or underflow to 0.
+ * Whether the double JSON.parse makes of a number literal can stand for it. A safe integer or a normal fraction
+ * of at most 15 significant digits can (a literal with more digits that rounds to it is what a 17-digit float
+ * printer sends for that double). Otherwise the literal must be exactly what a double holds: a zero that is a
+ * zero (not an underflow), no Infinity, an integer literal within 2^53, or at most 15 significant digits.
  */
 function exact(literal: string): boolean {
+  const number = Number(literal);
+  if (number !== 0 && plainNumber(number)) return true;
   const mantissa = literal
     .replace(/^-/, '')
     .replace(/[eE].*$/, '')
     .replace('.', '');
   const significant = mantissa.replace(/^0+/, '').replace(/0+$/, '');
-  const number = Number(literal);
   if (!Number.isFinite(number) || (number === 0 && significant !== '')) return false;
   if (/^-?\d+$/.test(literal)) return Number.isSafeInteger(number);
   return significant.length <= 15;
 }
 
 /**
- * Rewrites number literals that a double cannot hold exactly — more than 15 significant digits, values that
- * overflow to Infinity or underflow to 0 — as strings of their exact text, so `detail` keeps what the provider
+ * Rewrites number literals whose double would misstate them (see {@link exact}: integers beyond 2^53, values that
+ * overflow to Infinity or underflow to 0, fractions needing 16 or more digits) as strings of their exact text, so `detail` keeps what the provider
  * sent (`"12345678901234567890"` rather than 12345678901234567000). Other numbers stay numbers. Strings are
  * skipped, escapes included.
  */

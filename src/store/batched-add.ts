@@ -29,7 +29,7 @@ const SCRIPT_KEYS = ['wait', 'paused', 'meta', 'id', 'completed', 'delayed', 'ac
 const ARGS_PER_EVENT = 4;
 
 /** A batch is written at the latest when it holds this many events or this many bytes of event JSON. */
-export const MAX_BATCH_EVENTS = 100;
+export const MAX_BATCH_EVENTS = 16;
 export const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 
 /**
