@@ -58,47 +58,49 @@ function parseCheckedText(text: string, limits: JsonLimits): JsonObject {
  * a zero in a text with a negative exponent (an underflow) —, so that the text is read again exactly.
  */
 function checkTree(root: unknown, limits: JsonLimits, text: string): boolean {
-  const state: TreeState = { ...limits, values: 1, exact: true, zero: false };
-  if (typeof root === 'object' && root !== null) visit(root, 1, state);
-  return state.exact && !(state.zero && mayUnderflow(text));
+  tree.maxDepth = limits.maxDepth;
+  tree.maxValues = limits.maxValues;
+  tree.values = 1;
+  tree.exact = true;
+  tree.zero = false;
+  if (typeof root === 'object' && root !== null) visit(root, 1);
+  return tree.exact && !(tree.zero && mayUnderflow(text));
 }
 
-interface TreeState extends JsonLimits {
-  values: number;
-  /** No number seen so far may differ from its literal. */
-  exact: boolean;
-  /** A zero was seen (an underflowing literal also reads as zero). */
-  zero: boolean;
-}
+/** The state of the one walk at a time (walks are synchronous): fields of one object, so no walk allocates. */
+const tree = { maxDepth: 0, maxValues: 0, values: 0, exact: true, zero: false };
 
-function visit(node: object, depth: number, state: TreeState): void {
-  if (depth > state.maxDepth)
-    throw new JobhookError('BodyTooDeep', `JSON nested deeper than ${state.maxDepth} levels`);
+function visit(node: object, depth: number): void {
+  if (depth > tree.maxDepth)
+    throw new JobhookError('BodyTooDeep', `JSON nested deeper than ${tree.maxDepth} levels`);
   let count = 0;
   if (Array.isArray(node)) {
     const items = node as unknown[];
-    for (let i = 0; i < items.length; i++) {
-      count++;
-      visitValue(items[i], depth, state);
+    count = items.length;
+    for (let i = 0; i < count; i++) {
+      const value = items[i];
+      if (typeof value === 'object') {
+        if (value !== null) visit(value, depth + 1);
+      } else if (typeof value === 'number') checkNumber(value);
     }
   } else {
     const members = node as Record<string, unknown>;
     for (const key in members) {
       count++;
-      visitValue(members[key], depth, state);
+      const value = members[key];
+      if (typeof value === 'object') {
+        if (value !== null) visit(value, depth + 1);
+      } else if (typeof value === 'number') checkNumber(value);
     }
   }
-  state.values += count === 0 ? 1 : count;
-  if (state.values > state.maxValues)
-    throw new JobhookError('TooManyElements', `more than ${state.maxValues} JSON values`);
+  tree.values += count === 0 ? 1 : count;
+  if (tree.values > tree.maxValues)
+    throw new JobhookError('TooManyElements', `more than ${tree.maxValues} JSON values`);
 }
 
-function visitValue(value: unknown, depth: number, state: TreeState): void {
-  if (typeof value === 'object' && value !== null) visit(value, depth + 1, state);
-  else if (typeof value === 'number' && state.exact) {
-    if (value === 0) state.zero = true;
-    else if (!plainNumber(value)) state.exact = false;
-  }
+function checkNumber(value: number): void {
+  if (value === 0) tree.zero = true;
+  else if (tree.exact && !plainNumber(value)) tree.exact = false;
 }
 
 /** A double that surely is the value of its literal: a safe integer, or a normal fraction of at most 15 digits. */
