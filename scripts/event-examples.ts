@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { format } from 'prettier';
 import { EVENT_TYPES } from '../src/events/catalog.js';
 import type { JobhookEvent } from '../src/events/types.js';
+import { decodeEvent } from '../src/store/encoded.js';
 import { createProviders } from '../src/providers/index.js';
 import { createReceiver } from '../src/receive/receiver.js';
 import type { CallbackStore } from '../src/store/types.js';
@@ -18,7 +19,7 @@ export async function exampleSection(): Promise<string> {
   const captured: JobhookEvent[] = [];
   const store: CallbackStore = {
     storeEvents: (events) => {
-      captured.push(...events);
+      captured.push(...events.map(decodeEvent));
       return Promise.resolve({
         events: events.map((e) => ({ id: e.id, type: e.type, duplicate: false })),
         spooled: false,

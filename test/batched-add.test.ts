@@ -8,6 +8,7 @@ import { createRedis } from '../src/redis/connect.js';
 import { BatchedAdd, MAX_BATCH_EVENTS, loadAddStandardJob } from '../src/store/batched-add.js';
 import type { CallbackStore } from '../src/store/types.js';
 import type { JobhookEvent } from '../src/events/types.js';
+import { decodeEvent, encodeEvent } from '../src/store/encoded.js';
 import { isJobhookError } from '../src/errors.js';
 import { loadFixtures } from './helpers/fixtures.js';
 import { RedisServer } from './helpers/redis-server.js';
@@ -26,7 +27,7 @@ async function fixtureEvents(): Promise<JobhookEvent[]> {
   const collected: JobhookEvent[] = [];
   const store: CallbackStore = {
     storeEvents: (made) => {
-      collected.push(...made);
+      collected.push(...made.map(decodeEvent));
       return Promise.resolve({ events: [], spooled: false });
     },
     storeQuarantine: () => Promise.resolve({ spooled: false }),
@@ -129,7 +130,7 @@ describe('the batched add', () => {
         deduplication: { id: event.id, ttl: WINDOW_MS },
       });
     }
-    const existed = await Promise.all(events.map((event) => writer.add(event)));
+    const existed = await Promise.all(events.map((event) => writer.add(encodeEvent(event))));
     expect(existed.every((value) => !value)).toBe(true);
     for (const event of events) {
       expect(await jobHash('fast', event.id)).toEqual(await jobHash('ref', event.id));
@@ -151,10 +152,10 @@ describe('the batched add', () => {
     await writer.check();
     await plain.config('RESETSTAT');
     const sample = events.slice(0, 10);
-    const first = await Promise.all([...sample, sample[0]!].map((event) => writer.add(event)));
+    const first = await Promise.all([...sample, sample[0]!].map((event) => writer.add(encodeEvent(event))));
     // The repeated first event is in the same batch, after its first copy: it is a duplicate.
     expect(first).toEqual([...sample.map(() => false), true]);
-    expect(await writer.add(sample[3]!)).toBe(true);
+    expect(await writer.add(encodeEvent(sample[3]!))).toBe(true);
     expect(await scriptCalls()).toBe(2);
     expect(await on.count()).toBe(sample.length);
     await on.close();
@@ -169,7 +170,7 @@ describe('the batched add', () => {
       ...events[0]!,
       id: `00000000-0000-5000-8000-${String(i).padStart(12, '0')}`,
     }));
-    const existed = await Promise.all(many.map((event) => writer.add(event)));
+    const existed = await Promise.all(many.map((event) => writer.add(encodeEvent(event))));
     expect(existed.filter(Boolean)).toHaveLength(0);
     expect(await scriptCalls()).toBe(3);
     expect(await on.count()).toBe(many.length);
@@ -180,7 +181,7 @@ describe('the batched add', () => {
     const on = queue('work');
     const writer = batched(on);
     const sample = events.slice(0, 5);
-    await Promise.all(sample.map((event) => writer.add(event)));
+    await Promise.all(sample.map((event) => writer.add(encodeEvent(event))));
     const seen: unknown[] = [];
     const worker = new Worker(
       'jobhook-events',
@@ -208,7 +209,9 @@ describe('the batched add', () => {
     const on = new Queue('jobhook-events', { connection: client, prefix: 'gone' });
     const writer = batched(on, 5000, client);
     client.disconnect();
-    const results = await Promise.allSettled(events.slice(0, 3).map((event) => writer.add(event)));
+    const results = await Promise.allSettled(
+      events.slice(0, 3).map((event) => writer.add(encodeEvent(event))),
+    );
     for (const result of results) {
       expect(result.status).toBe('rejected');
       if (result.status === 'rejected')
@@ -222,7 +225,7 @@ describe('the batched add', () => {
     const writer = batched(on, 300);
     server.pause();
     try {
-      const result = await writer.add(events[0]!).then(
+      const result = await writer.add(encodeEvent(events[0]!)).then(
         () => 'stored',
         (error: unknown) => (isJobhookError(error) ? error.code : 'other'),
       );

@@ -4,6 +4,7 @@ import { DEFAULT_DOCUMENT_LIMITS } from '../src/body/parse.js';
 import { JobhookError } from '../src/errors.js';
 import { CloudEvent } from '../src/events/schema.js';
 import type { JobhookEvent } from '../src/events/types.js';
+import { decodeEvent, type EncodedEvent } from '../src/store/encoded.js';
 import { createProviders } from '../src/providers/index.js';
 import { AUTO_ROUTE, createReceiver, type CallbackRequest } from '../src/receive/receiver.js';
 import type { CallbackStore, QuarantineEntry, StoreReceipt } from '../src/store/types.js';
@@ -37,8 +38,8 @@ class RecordingStore implements CallbackStore {
     this.quarantine = [];
   }
 
-  storeEvents(events: readonly JobhookEvent[]): Promise<StoreReceipt> {
-    this.events.push(...events);
+  storeEvents(events: readonly EncodedEvent[]): Promise<StoreReceipt> {
+    this.events.push(...events.map(decodeEvent));
     return Promise.resolve({
       events: events.map((e) => ({ id: e.id, type: e.type, duplicate: false })),
       spooled: false,

@@ -14,13 +14,20 @@ export interface Delivery {
 const wellFormed = (s: string): string =>
   s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 
+/** Characters encodeURIComponent leaves as they are (a region or bucket name is made of them). */
+const PLAIN = /^[\w.~!*'()-]+$/;
+
+/** One path segment of a source: `-` when unknown, percent-encoded otherwise. */
+const segment = (part: string | undefined): string =>
+  part === undefined || part === '' ? '-' : PLAIN.test(part) ? part : encodeURIComponent(wellFormed(part));
+
 /** `/tencent-ci/<region>/<bucket>`: unknown parts are `-`, trailing unknown parts are left out. */
 export function eventSource(provider: Provider, parts: readonly (string | undefined)[]): string {
-  const written = parts.map((part) =>
-    part === undefined || part === '' ? '-' : encodeURIComponent(wellFormed(part)),
-  );
-  while (written.at(-1) === '-') written.pop();
-  return ['', provider, ...written].join('/');
+  let end = parts.length;
+  while (end > 0 && segment(parts[end - 1]) === '-') end--;
+  let source = `/${provider}`;
+  for (let i = 0; i < end; i++) source += `/${segment(parts[i])}`;
+  return source;
 }
 
 export interface EventParts {

@@ -3,21 +3,68 @@
  * `2022-06-30T19:55:05+0800` → `2022-06-30T19:55:05+08:00`; `2022-08-09 14:54:17+0800` → `…T14:54:17+08:00`;
  * `-`, empty or unreadable → null. A time without an offset is read in `defaultOffset`.
  */
-const PROVIDER_TIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d{1,9})?\s*(Z|z|[+-]\d{2}:?\d{2})?$/;
-
 export function normalizeTime(value: unknown, defaultOffset = '+08:00'): string | null {
   if (typeof value !== 'string') return null;
-  const match = PROVIDER_TIME.exec(value.trim());
-  if (match === null) return null;
-  const [, date = '', clock = '', fraction = '', zone] = match;
+  const text = value.trim();
+  // `YYYY-MM-DD`, `T` or a space, `hh:mm:ss`, then an optional fraction, blanks and zone (read by hand: this runs
+  // three times per event, and a regular expression's match would allocate every part).
+  if (text.length < 19 || !digitsAt(text, 0, 4) || text.charCodeAt(4) !== 0x2d || !digitsAt(text, 5, 2))
+    return null;
+  if (text.charCodeAt(7) !== 0x2d || !digitsAt(text, 8, 2)) return null;
+  const separator = text.charCodeAt(10);
+  if (separator !== 0x54 && separator !== 0x20) return null;
+  if (!digitsAt(text, 11, 2) || text.charCodeAt(13) !== 0x3a || !digitsAt(text, 14, 2)) return null;
+  if (text.charCodeAt(16) !== 0x3a || !digitsAt(text, 17, 2)) return null;
+  let at = 19;
+  if (text.charCodeAt(at) === 0x2e) {
+    let end = at + 1;
+    // One to nine digits; a tenth makes the zone unreadable below.
+    while (end < text.length && end - at <= 9 && isDigit(text.charCodeAt(end))) end++;
+    if (end === at + 1) return null;
+    at = end;
+  }
+  const fractionEnd = at;
+  while (at < text.length && isBlank(text.charCodeAt(at))) at++;
+  const zone = zoneOf(text, at);
+  if (zone === null) return null;
+  const date = text.slice(0, 10);
+  const clock = text.slice(11, 19);
   if (!isRealDate(date, clock)) return null;
-  return `${date}T${clock}${fraction}${offset(zone, defaultOffset)}`;
+  return `${date}T${clock}${text.slice(19, fractionEnd)}${zone === '' ? defaultOffset : zone}`;
 }
 
-function offset(zone: string | undefined, fallback: string): string {
-  if (zone === undefined) return fallback;
-  if (zone === 'Z' || zone === 'z') return 'Z';
-  return zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+
+/** What `\s` matches in a JavaScript regular expression. */
+const isBlank = (c: number): boolean =>
+  (c >= 0x09 && c <= 0x0d) ||
+  c === 0x20 ||
+  c === 0xa0 ||
+  c === 0x1680 ||
+  (c >= 0x2000 && c <= 0x200a) ||
+  c === 0x2028 ||
+  c === 0x2029 ||
+  c === 0x202f ||
+  c === 0x205f ||
+  c === 0x3000 ||
+  c === 0xfeff;
+
+function digitsAt(text: string, at: number, count: number): boolean {
+  for (let i = at; i < at + count; i++) if (!isDigit(text.charCodeAt(i))) return false;
+  return true;
+}
+
+/** The zone from `at` to the end, as RFC 3339 writes it: `Z`, `±hh:mm`; '' when there is none, null when unreadable. */
+function zoneOf(text: string, at: number): string | null {
+  const rest = text.length - at;
+  if (rest === 0) return '';
+  const c = text.charCodeAt(at);
+  if (rest === 1 && (c === 0x5a || c === 0x7a)) return 'Z';
+  if (c !== 0x2b && c !== 0x2d) return null;
+  if (rest === 5 && digitsAt(text, at + 1, 4)) return `${text.slice(at, at + 3)}:${text.slice(at + 3)}`;
+  if (rest === 6 && digitsAt(text, at + 1, 2) && text.charCodeAt(at + 3) === 0x3a && digitsAt(text, at + 4, 2))
+    return text.slice(at);
+  return null;
 }
 
 const DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];

@@ -4,6 +4,7 @@ import { JobhookError } from '../errors.js';
 import type { Delivery } from '../events/build.js';
 import type { ProviderSet } from '../providers/index.js';
 import { headerOf, type CallbackProvider, type ParsedDocument, type RawRequest } from '../providers/types.js';
+import { encodeEvent } from '../store/encoded.js';
 import type { CallbackStore, StoredEvent } from '../store/types.js';
 import { quarantineEntry } from './quarantine.js';
 
@@ -58,7 +59,7 @@ export function createReceiver({ providers, store, limits }: ReceiverOptions): R
       const delivery: Delivery = { channel: 'http', receivedAt };
       const normalized = chosen.normalize(doc, request, delivery);
       if (!normalized.ok) return quarantine(request, normalized.reason, receivedAt);
-      const receipt = await store.storeEvents(normalized.events);
+      const receipt = await store.storeEvents(normalized.events.map(encodeEvent));
       return receipt.spooled ? { events: receipt.events, spooled: true } : { events: receipt.events };
     },
   };

@@ -1,10 +1,10 @@
 import { createRequire } from 'node:module';
 import type { Queue } from 'bullmq';
-import { Packr } from 'msgpackr';
 import { JobhookError } from '../errors.js';
-import type { JobhookEvent } from '../events/types.js';
 import type { RedisClient } from '../redis/connect.js';
 import { withDeadline } from './deadline.js';
+import type { EncodedEvent } from './encoded.js';
+import { JobPacker } from './job-packer.js';
 
 /**
  * Adds events to a BullMQ queue in batches: every event that reaches the store in one turn of the event loop is
@@ -89,16 +89,13 @@ export interface BatchedAddOptions {
   readonly timeoutMs: number;
 }
 
-/** Packed the way BullMQ packs job arguments and options (its Packr settings). */
-const packr = new Packr({ useRecords: false, encodeUndefinedAsNil: true });
-
 const COMMAND = 'jobhookAddEvents';
-
-type Settle = (existed: boolean | Error) => void;
 
 interface Batch {
   readonly args: (string | Buffer)[];
-  readonly settle: Settle[];
+  /** Per event: resolves with whether the event's deduplication key existed before. */
+  readonly resolve: ((existed: boolean) => void)[];
+  readonly reject: ((error: Error) => void)[];
   bytes: number;
 }
 
@@ -108,20 +105,21 @@ export class BatchedAdd {
   private batch: Batch | undefined;
   private readonly client: ScriptClient;
   private readonly keys: readonly string[];
-  /** `<prefix>:<queue>:` — BullMQ's key prefix argument. */
-  private readonly queueKey: string;
   /** `<prefix>:<queue>:de:` — BullMQ's deduplication keys. */
   private readonly dedupePrefix: string;
-  private readonly removeOnComplete: { age: number };
-  private readonly removeOnFail: { age: number };
+  private readonly packer: JobPacker;
 
   constructor(private readonly options: BatchedAddOptions) {
     const keys = options.queue.keys;
     this.keys = SCRIPT_KEYS.map((name) => keys[name] ?? '');
-    this.queueKey = keys[''] ?? '';
     this.dedupePrefix = `${keys.de ?? ''}:`;
-    this.removeOnComplete = { age: options.completedRetentionSeconds };
-    this.removeOnFail = { age: options.failedRetentionSeconds };
+    this.packer = new JobPacker({
+      queueKey: keys[''] ?? '',
+      dedupePrefix: this.dedupePrefix,
+      dedupeWindowMs: options.dedupeWindowMs,
+      completedRetentionSeconds: options.completedRetentionSeconds,
+      failedRetentionSeconds: options.failedRetentionSeconds,
+    });
     options.redis.defineCommand(COMMAND, { numberOfKeys: this.keys.length, lua: options.script });
     this.client = options.redis as ScriptClient;
   }
@@ -132,47 +130,26 @@ export class BatchedAdd {
   }
 
   /** Adds one event as job `event.id`; resolves with whether its deduplication key existed before. */
-  add(event: JobhookEvent): Promise<boolean> {
+  add(event: EncodedEvent): Promise<boolean> {
     return new Promise((resolve, reject) => {
-      const data = JSON.stringify(event);
+      const { id, json } = event;
       const batch = this.batch ?? this.open();
-      const id = event.id;
-      const dedupeKey = this.dedupePrefix + id;
-      // BullMQ's job arguments: key prefix, custom id, name, timestamp, parent key, parent dependencies key,
-      // parent, repeat job key, deduplication key, defer parent release.
-      const args = [
-        this.queueKey,
-        id,
-        event.type,
-        Date.now(),
-        null,
-        null,
-        undefined,
-        undefined,
-        dedupeKey,
-        null,
-      ];
-      // The options Queue.add stores for { jobId, deduplication } over the queue's default job options.
-      const opts = {
-        attempts: 0,
-        removeOnComplete: this.removeOnComplete,
-        removeOnFail: this.removeOnFail,
-        jobId: id,
-        de: { id, ttl: this.options.dedupeWindowMs },
-      };
-      batch.args.push(dedupeKey, packr.pack(args), data, packr.pack(opts));
-      batch.settle.push((result) => {
-        if (result instanceof Error) reject(result);
-        else resolve(result);
-      });
-      batch.bytes += data.length;
-      if (batch.settle.length >= MAX_BATCH_EVENTS || batch.bytes >= MAX_BATCH_BYTES) this.flush(batch);
+      batch.args.push(
+        this.dedupePrefix + id,
+        this.packer.args(id, event.type, Date.now()),
+        json,
+        this.packer.opts(id),
+      );
+      batch.resolve.push(resolve);
+      batch.reject.push(reject);
+      batch.bytes += json.length;
+      if (batch.resolve.length >= MAX_BATCH_EVENTS || batch.bytes >= MAX_BATCH_BYTES) this.flush(batch);
     });
   }
 
   /** A new batch, written after the current turn of the event loop (or as soon as it is full). */
   private open(): Batch {
-    const batch: Batch = { args: [...this.keys], settle: [], bytes: 0 };
+    const batch: Batch = { args: [...this.keys], resolve: [], reject: [], bytes: 0 };
     this.batch = batch;
     setImmediate(() => {
       this.flush(batch);
@@ -186,19 +163,19 @@ export class BatchedAdd {
     const written = this.client[COMMAND](batch.args);
     withDeadline(written, this.options.timeoutMs, 'storing events').then(
       (results) => {
-        batch.settle.forEach((settle, i) => {
+        for (let i = 0; i < batch.resolve.length; i++) {
           const result = results[2 * i + 1];
-          settle(
-            typeof result === 'string'
-              ? results[2 * i] === 1
-              : new JobhookError('StoreUnavailable', `BullMQ refused the job (code ${String(result)})`),
-          );
-        });
+          if (typeof result === 'string') batch.resolve[i]?.(results[2 * i] === 1);
+          else
+            batch.reject[i]?.(
+              new JobhookError('StoreUnavailable', `BullMQ refused the job (code ${String(result)})`),
+            );
+        }
       },
       (error: unknown) => {
         written.catch(() => undefined);
         const failure = unavailable(error);
-        for (const settle of batch.settle) settle(failure);
+        for (const reject of batch.reject) reject(failure);
       },
     );
   }

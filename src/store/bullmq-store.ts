@@ -1,9 +1,9 @@
 import { Queue } from 'bullmq';
 import type { RedisClient } from '../redis/connect.js';
 import { JobhookError, isJobhookError } from '../errors.js';
-import type { JobhookEvent } from '../events/types.js';
 import type { Logger } from '../log.js';
 import { BatchedAdd, loadAddStandardJob } from './batched-add.js';
+import { decodeEvent, type EncodedEvent } from './encoded.js';
 import { withDeadline } from './deadline.js';
 import { EVENTS_QUEUE, QUARANTINE_QUEUE } from './queues.js';
 import type { CallbackStore, QuarantineEntry, StoreReceipt, StoredEvent } from './types.js';
@@ -85,10 +85,14 @@ export class BullmqStore implements CallbackStore {
     this.batched = batched;
   }
 
-  async storeEvents(events: readonly JobhookEvent[]): Promise<StoreReceipt> {
+  async storeEvents(events: readonly EncodedEvent[]): Promise<StoreReceipt> {
     const { batched } = this;
     if (batched !== undefined) {
-      const existed = await Promise.all(events.map((event) => batched.add(event)));
+      const [only] = events;
+      const existed =
+        events.length === 1 && only !== undefined
+          ? [await batched.add(only)]
+          : await Promise.all(events.map((event) => batched.add(event)));
       return {
         events: events.map((event, i) => ({
           id: event.id,
@@ -111,9 +115,9 @@ export class BullmqStore implements CallbackStore {
    * whole window also after the job completed and was removed, and adds nothing while it exists). Both are
    * written to the one connection in this order, so `EXISTS` reports whether an earlier copy was stored.
    */
-  private async storeEvent(event: JobhookEvent): Promise<StoredEvent> {
+  private async storeEvent(event: EncodedEvent): Promise<StoredEvent> {
     const existed = this.redis.exists(this.dedupePrefix + event.id);
-    const added = this.events.add(event.type, event, {
+    const added = this.events.add(event.type, decodeEvent(event), {
       jobId: event.id,
       deduplication: { id: event.id, ttl: this.options.dedupeWindowMs },
     });

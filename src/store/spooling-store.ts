@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { isJobhookError } from '../errors.js';
 import { CloudEvent } from '../events/schema.js';
-import type { JobhookEvent } from '../events/types.js';
 import type { Logger } from '../log.js';
 import type { Spool, SpoolStats } from '../spool/spool.js';
+import type { JobhookEvent } from '../events/types.js';
+import { encodeEvent, type EncodedEvent } from './encoded.js';
 import type { CallbackStore, QuarantineEntry, StoreReceipt } from './types.js';
 
 const SpooledEvents = z.object({ t: z.literal('events'), events: z.array(CloudEvent).min(1) });
@@ -45,12 +46,14 @@ export class SpoolingStore implements CallbackStore {
     this.timer.unref();
   }
 
-  async storeEvents(events: readonly JobhookEvent[]): Promise<StoreReceipt> {
+  async storeEvents(events: readonly EncodedEvent[]): Promise<StoreReceipt> {
     try {
       return await this.options.primary.storeEvents(events);
     } catch (error) {
       if (!unavailable(error)) throw error;
-      await this.options.spool.append(Buffer.from(JSON.stringify({ t: 'events', events })));
+      // The record `{ t: 'events', events: [...] }`, from the events' JSON as it is.
+      const record = `{"t":"events","events":[${events.map((e) => e.json).join(',')}]}`;
+      await this.options.spool.append(Buffer.from(record));
       this.options.logger.warn(
         { events: events.map((e) => e.id), err: messageOf(error) },
         'Redis unavailable: callback spooled',
@@ -105,7 +108,8 @@ export class SpoolingStore implements CallbackStore {
           return;
         }
         // Validated against the CloudEvent schema; JobhookEvent only narrows `data` by `type`.
-        if (record.t === 'events') await primary.storeEvents(record.events as JobhookEvent[]);
+        if (record.t === 'events')
+          await primary.storeEvents(record.events.map((event) => encodeEvent(event as JobhookEvent)));
         else await primary.storeQuarantine(record.entry);
       });
       if (moved > 0)

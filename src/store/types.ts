@@ -1,4 +1,4 @@
-import type { JobhookEvent } from '../events/types.js';
+import type { EncodedEvent } from './encoded.js';
 
 export interface StoredEvent {
   readonly id: string;
@@ -29,7 +29,7 @@ export interface QuarantineEntry {
  * `JobhookError('StoreUnavailable')` within a bounded time otherwise. A spooling store (issue 3) wraps one of these.
  */
 export interface CallbackStore {
-  storeEvents(events: readonly JobhookEvent[]): Promise<StoreReceipt>;
+  storeEvents(events: readonly EncodedEvent[]): Promise<StoreReceipt>;
   storeQuarantine(entry: QuarantineEntry): Promise<{ readonly spooled: boolean }>;
   /** True when the store can take writes now (for /readyz). */
   isReady(): Promise<boolean>;
