@@ -62,7 +62,12 @@ function zoneOf(text: string, at: number): string | null {
   if (rest === 1 && (c === 0x5a || c === 0x7a)) return 'Z';
   if (c !== 0x2b && c !== 0x2d) return null;
   if (rest === 5 && digitsAt(text, at + 1, 4)) return `${text.slice(at, at + 3)}:${text.slice(at + 3)}`;
-  if (rest === 6 && digitsAt(text, at + 1, 2) && text.charCodeAt(at + 3) === 0x3a && digitsAt(text, at + 4, 2))
+  if (
+    rest === 6 &&
+    digitsAt(text, at + 1, 2) &&
+    text.charCodeAt(at + 3) === 0x3a &&
+    digitsAt(text, at + 4, 2)
+  )
     return text.slice(at);
   return null;
 }

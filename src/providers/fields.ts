@@ -35,7 +35,8 @@ export class OutputList {
 
   private has(bucket: string | undefined, object: string): boolean {
     if (this.seen === undefined) {
-      if (this.items.length < 16) return this.items.some((item) => item.object === object && item.bucket === bucket);
+      if (this.items.length < 16)
+        return this.items.some((item) => item.object === object && item.bucket === bucket);
       this.seen = new Set(this.items.map((item) => key(item.bucket, item.object)));
     }
     return this.seen.has(key(bucket, object));
