@@ -12,7 +12,7 @@ import { AUTO_ROUTE, type Receiver } from '../receive/receiver.js';
 import type { SpoolStats } from '../spool/spool.js';
 import type { CallbackStore } from '../store/types.js';
 import { readBody } from './read-body.js';
-import { errorResponse } from './respond.js';
+import { errorResponse, jsonResponse, textResponse } from './respond.js';
 
 export interface AppOptions {
   readonly receiver: Receiver;
@@ -50,17 +50,13 @@ export function createApp(options: AppOptions): Hono<Env> {
   const { receiver, store, tokens, metrics, logger, access } = options;
   const app = new Hono<Env>();
 
-  app.use(async (c, next) => {
-    const given = header(c, 'x-request-id');
-    const requestId = given !== undefined && REQUEST_ID.test(given) ? given : randomUUID();
-    c.set('requestId', requestId);
-    responseHeader(c, 'x-request-id', requestId);
-    // During shutdown, keep-alive connections are closed after their answer instead of lingering.
-    if (!options.isAccepting()) responseHeader(c, 'connection', 'close');
-    await next();
-  });
+  /** Every answer carries the request id; during shutdown, keep-alive connections close after their answer. */
+  const answer = (c: Context<Env>, body: unknown, status = 200, extra?: Record<string, string>): Response =>
+    jsonResponse(body, status, { requestId: requestIdOf(c), closing: !options.isAccepting(), extra });
+  const refuse = (c: Context<Env>, error: unknown): Response =>
+    errorResponse(error, { requestId: requestIdOf(c), closing: !options.isAccepting() });
 
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/healthz', (c) => answer(c, { status: 'ok' }));
 
   app.get('/readyz', async (c) => {
     const redis = await store.isReady();
@@ -77,17 +73,19 @@ export function createApp(options: AppOptions): Hono<Env> {
             oldestAgeSeconds:
               stats.oldestAt === undefined ? 0 : Math.round((Date.now() - stats.oldestAt) / 1000),
           };
-    return c.json({ status: ready ? 'ready' : 'unavailable', redis, accepting, spool }, ready ? 200 : 503);
+    return answer(c, { status: ready ? 'ready' : 'unavailable', redis, accepting, spool }, ready ? 200 : 503);
   });
 
-  app.get('/metrics', async (c) => {
-    c.header('content-type', metrics.registry.contentType);
-    return c.body(await metrics.registry.metrics());
-  });
+  app.get('/metrics', async (c) =>
+    textResponse(await metrics.registry.metrics(), metrics.registry.contentType, {
+      requestId: requestIdOf(c),
+      closing: !options.isAccepting(),
+    }),
+  );
 
   const callback = async (c: Context<Env>, route: string): Promise<Response> => {
-    const started = process.hrtime.bigint();
-    const requestId = c.get('requestId');
+    const started = performance.now();
+    const requestId = requestIdOf(c);
     // Metric labels stay bounded: a route nobody registered is counted as 'unknown'.
     const label = route === AUTO_ROUTE ? 'auto' : ROUTES.has(route) ? route : 'unknown';
     try {
@@ -128,7 +126,8 @@ export function createApp(options: AppOptions): Hono<Env> {
           { requestId, route: label, reason: receipt.reason, bytes: body.byteLength },
           'callback quarantined',
         );
-        return c.json(
+        return answer(
+          c,
           receipt.spooled === true
             ? { events: [], quarantined: true, spooled: true }
             : { events: [], quarantined: true },
@@ -142,7 +141,8 @@ export function createApp(options: AppOptions): Hono<Env> {
       metrics.countCallback(label, duplicates === receipt.events.length ? 'duplicate' : 'accepted');
       if (logger.isLevelEnabled('debug'))
         logger.debug({ requestId, route: label, events: receipt.events }, 'callback stored');
-      return c.json(
+      return answer(
+        c,
         receipt.spooled === true ? { events: receipt.events, spooled: true } : { events: receipt.events },
       );
     } catch (error) {
@@ -153,21 +153,21 @@ export function createApp(options: AppOptions): Hono<Env> {
         logger.error({ requestId, route: label, err: error }, 'callback failed');
       else if (code !== 'TooManyRequests')
         logger.info({ requestId, route: label, code, message: error.message }, 'callback refused');
-      return errorResponse(c, error, requestId);
+      return refuse(c, error);
     } finally {
-      metrics.observeDuration(label, Number(process.hrtime.bigint() - started) / 1e9);
+      metrics.observeDuration(label, (performance.now() - started) / 1000);
     }
   };
 
   app.post('/v1/callbacks', (c) => callback(c, AUTO_ROUTE));
   app.post('/v1/callbacks/:route', (c) => callback(c, c.req.param('route')));
-  app.all('/v1/callbacks', (c) => errorResponse(c, notAllowed(), c.get('requestId')));
-  app.all('/v1/callbacks/:route', (c) => errorResponse(c, notAllowed(), c.get('requestId')));
+  app.all('/v1/callbacks', (c) => refuse(c, notAllowed()));
+  app.all('/v1/callbacks/:route', (c) => refuse(c, notAllowed()));
 
-  app.notFound((c) => errorResponse(c, new JobhookError('NotFound', 'no such endpoint'), c.get('requestId')));
+  app.notFound((c) => refuse(c, new JobhookError('NotFound', 'no such endpoint')));
   app.onError((error, c) => {
-    logger.error({ requestId: c.get('requestId'), err: error }, 'unhandled error');
-    return errorResponse(c, error, c.get('requestId'));
+    logger.error({ requestId: requestIdOf(c), err: error }, 'unhandled error');
+    return refuse(c, error);
   });
   return app;
 }
@@ -183,15 +183,15 @@ function header(c: Context<Env>, name: string): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
-/**
- * Sets a header of the response before the handler makes it. Under @hono/node-server it goes on node:http's
- * response, which merges it into the handler's headers; `c.header()` would make Hono and the adapter build and
- * convert a web `Headers` object for every answer.
- */
-function responseHeader(c: Context<Env>, name: string, value: string): void {
-  const outgoing = c.env.outgoing;
-  if (outgoing === undefined) c.header(name, value);
-  else outgoing.setHeader(name, value);
+/** The request's id: its valid `X-Request-Id`, or a new UUID; the same for every use within the request. */
+function requestIdOf(c: Context<Env>): string {
+  let requestId = c.get('requestId') as string | undefined;
+  if (requestId === undefined) {
+    const given = header(c, 'x-request-id');
+    requestId = given !== undefined && REQUEST_ID.test(given) ? given : randomUUID();
+    c.set('requestId', requestId);
+  }
+  return requestId;
 }
 
 /** `/path?query` of an absolute URL. */
