@@ -110,6 +110,7 @@ export function createApp(options: AppOptions): Hono<Env> {
       // node:http's stream when nothing read it yet (cheaper than the web stream of c.req.raw).
       const fresh = incoming !== undefined && !incoming.readableDidRead ? incoming : undefined;
       const body = await readBody(fresh ?? c.req.raw, options.bodyLimitBytes);
+      const bytes = body.byteLength;
       const receipt = await receiver.receive({
         route,
         method: c.req.method,
@@ -122,10 +123,7 @@ export function createApp(options: AppOptions): Hono<Env> {
       });
       if (receipt.quarantined === true) {
         metrics.countCallback(label, 'quarantined');
-        logger.info(
-          { requestId, route: label, reason: receipt.reason, bytes: body.byteLength },
-          'callback quarantined',
-        );
+        logger.info({ requestId, route: label, reason: receipt.reason, bytes }, 'callback quarantined');
         return answer(
           c,
           receipt.spooled === true

@@ -23,13 +23,13 @@ function checkDeclared(contentLength: string | null | undefined, limit: number):
 
 function readIncoming(incoming: IncomingMessage, limit: number): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    let first: Buffer | undefined;
+    let chunks: Buffer[] | undefined;
     let size = 0;
     const cleanup = (): void => {
       incoming.off('data', onData);
       incoming.off('end', onEnd);
       incoming.off('error', onError);
-      incoming.off('aborted', onAborted);
     };
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
@@ -39,23 +39,22 @@ function readIncoming(incoming: IncomingMessage, limit: number): Promise<Uint8Ar
         reject(tooLarge(limit));
         return;
       }
-      chunks.push(chunk);
+      // Most bodies arrive in one chunk: no list for them.
+      if (first === undefined) first = chunk;
+      else (chunks ??= [first]).push(chunk);
     };
     const onEnd = (): void => {
       cleanup();
-      resolve(chunks.length === 1 ? (chunks[0] ?? Buffer.alloc(0)) : Buffer.concat(chunks, size));
+      resolve(chunks === undefined ? (first ?? Buffer.alloc(0)) : Buffer.concat(chunks, size));
     };
+    // node:http emits 'error' (after the deprecated 'aborted') when the client goes away mid-body.
     const onError = (error: Error): void => {
       cleanup();
       reject(new JobhookError('BodyTimeout', 'the request body could not be read', { cause: error }));
     };
-    const onAborted = (): void => {
-      onError(new Error('aborted'));
-    };
     incoming.on('data', onData);
-    incoming.once('end', onEnd);
-    incoming.once('error', onError);
-    incoming.once('aborted', onAborted);
+    incoming.on('end', onEnd);
+    incoming.on('error', onError);
   });
 }
 

@@ -4,8 +4,8 @@ import { JobhookError } from '../errors.js';
 import type { Delivery } from '../events/build.js';
 import type { ProviderSet } from '../providers/index.js';
 import { headerOf, type CallbackProvider, type ParsedDocument, type RawRequest } from '../providers/types.js';
-import { encodeEvent } from '../store/encoded.js';
-import type { CallbackStore, StoredEvent } from '../store/types.js';
+import { encodeEvent, type EncodedEvent } from '../store/encoded.js';
+import type { CallbackStore, QuarantineEntry, StoredEvent } from '../store/types.js';
 import { quarantineEntry } from './quarantine.js';
 
 /** `POST /v1/callbacks` detects the provider; `POST /v1/callbacks/<route>` names it. */
@@ -45,31 +45,44 @@ export function createReceiver({ providers, store, limits }: ReceiverOptions): R
   const detect = (doc: ParsedDocument, request: RawRequest): CallbackProvider | undefined =>
     providers.detectOrder.find((provider) => provider.detect(doc, request));
 
+  /**
+   * Everything up to storing, synchronously: what it builds (text, parsed document, events) is garbage before the
+   * callback waits for Redis; only the encoded events or the quarantine entry are kept.
+   */
+  const prepare = (request: CallbackRequest): Prepared => {
+    const provider = named(request.route);
+    if (request.route !== AUTO_ROUTE && provider === undefined)
+      throw new JobhookError('NotFound', `no callback route '${request.route.slice(0, 64)}'`);
+    const { format, text } = decodeBody(request.body, headerOf(request, 'content-type'));
+    const doc = parseDocument(text, format, limits);
+    const chosen = provider ?? detect(doc, request);
+    const receivedAt = request.receivedAt.toISOString();
+    if (chosen === undefined) return quarantined(request, 'no provider recognizes the document', receivedAt);
+    chosen.verify?.(request);
+    const delivery: Delivery = { channel: 'http', receivedAt };
+    const normalized = chosen.normalize(doc, request, delivery);
+    if (!normalized.ok) return quarantined(request, normalized.reason, receivedAt);
+    return { events: normalized.events.map(encodeEvent) };
+  };
+
+  const quarantined = (request: CallbackRequest, reason: string, receivedAt: string): Prepared => ({
+    quarantine: quarantineEntry(request, request.route, reason, receivedAt),
+  });
+
   return {
     async receive(request) {
-      const provider = named(request.route);
-      if (request.route !== AUTO_ROUTE && provider === undefined)
-        throw new JobhookError('NotFound', `no callback route '${request.route.slice(0, 64)}'`);
-      const { format, text } = decodeBody(request.body, headerOf(request, 'content-type'));
-      const doc = parseDocument(text, format, limits);
-      const chosen = provider ?? detect(doc, request);
-      const receivedAt = request.receivedAt.toISOString();
-      if (chosen === undefined) return quarantine(request, 'no provider recognizes the document', receivedAt);
-      chosen.verify?.(request);
-      const delivery: Delivery = { channel: 'http', receivedAt };
-      const normalized = chosen.normalize(doc, request, delivery);
-      if (!normalized.ok) return quarantine(request, normalized.reason, receivedAt);
-      const receipt = await store.storeEvents(normalized.events.map(encodeEvent));
+      const prepared = prepare(request);
+      if ('quarantine' in prepared) {
+        const { spooled } = await store.storeQuarantine(prepared.quarantine);
+        const reason = prepared.quarantine.reason;
+        return spooled
+          ? { events: [], quarantined: true, spooled: true, reason }
+          : { events: [], quarantined: true, reason };
+      }
+      const receipt = await store.storeEvents(prepared.events);
       return receipt.spooled ? { events: receipt.events, spooled: true } : { events: receipt.events };
     },
   };
-
-  async function quarantine(request: CallbackRequest, reason: string, receivedAt: string): Promise<Receipt> {
-    const { spooled } = await store.storeQuarantine(
-      quarantineEntry(request, request.route, reason, receivedAt),
-    );
-    return spooled
-      ? { events: [], quarantined: true, spooled: true, reason }
-      : { events: [], quarantined: true, reason };
-  }
 }
+
+type Prepared = { readonly events: readonly EncodedEvent[] } | { readonly quarantine: QuarantineEntry };
