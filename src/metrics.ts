@@ -18,12 +18,14 @@ export interface Metrics {
   watchSpool(stats: () => { bytes: number; records: number; oldestAt: number | undefined }): void;
 }
 
-/** Memoizes `make(key)`; the keys here are few (routes × outcomes, event types). */
-function cached<T>(make: (key: string) => T): (key: string) => T {
-  const children = new Map<string, T>();
-  return (key) => {
-    let child = children.get(key);
-    if (child === undefined) children.set(key, (child = make(key)));
+/** Memoizes `make(a, b)` by both keys (no key string per call); the keys here are few. */
+function cached<T>(make: (a: string, b: string) => T): (a: string, b: string) => T {
+  const children = new Map<string, Map<string, T>>();
+  return (a, b) => {
+    let inner = children.get(a);
+    if (inner === undefined) children.set(a, (inner = new Map<string, T>()));
+    let child = inner.get(b);
+    if (child === undefined) inner.set(b, (child = make(a, b)));
     return child;
   };
 }
@@ -56,14 +58,8 @@ export function createMetrics(options: { defaultMetrics: boolean } = { defaultMe
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
-  const callbackChild = cached((key) => {
-    const [route = '', outcome = ''] = key.split('\u0000');
-    return callbacks.labels(route, outcome);
-  });
-  const eventChild = cached((key) => {
-    const [type = '', duplicate = ''] = key.split('\u0000');
-    return events.labels(type, duplicate);
-  });
+  const callbackChild = cached((route, outcome) => callbacks.labels(route, outcome));
+  const eventChild = cached((type, duplicate) => events.labels(type, duplicate));
   const durationChild = cached((route) => duration.labels(route));
   return {
     registry,
@@ -71,9 +67,9 @@ export function createMetrics(options: { defaultMetrics: boolean } = { defaultMe
     events,
     errors,
     duration,
-    countCallback: (route, outcome) => callbackChild(`${route}\u0000${outcome}`).inc(),
-    countEvent: (type, duplicate) => eventChild(`${type}\u0000${String(duplicate)}`).inc(),
-    observeDuration: (route, seconds) => durationChild(route).observe(seconds),
+    countCallback: (route, outcome) => callbackChild(route, outcome).inc(),
+    countEvent: (type, duplicate) => eventChild(type, duplicate ? 'true' : 'false').inc(),
+    observeDuration: (route, seconds) => durationChild(route, '').observe(seconds),
     redisUp: new Gauge({
       name: 'jobhook_redis_up',
       help: '1 when Redis answered the last readiness check, else 0.',

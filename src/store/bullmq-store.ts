@@ -85,23 +85,23 @@ export class BullmqStore implements CallbackStore {
     this.batched = batched;
   }
 
-  async storeEvents(events: readonly EncodedEvent[]): Promise<StoreReceipt> {
+  storeEvents(events: readonly EncodedEvent[]): Promise<StoreReceipt> {
     const { batched } = this;
-    if (batched !== undefined) {
-      const [only] = events;
-      const existed =
-        events.length === 1 && only !== undefined
-          ? [await batched.add(only)]
-          : await Promise.all(events.map((event) => batched.add(event)));
-      return {
-        events: events.map((event, i) => ({
-          id: event.id,
-          type: event.type,
-          duplicate: existed[i] === true,
-        })),
+    if (batched === undefined) return this.storeOneByOne(events);
+    const [only] = events;
+    // One callback, one event: the common case, without Promise.all.
+    if (events.length === 1 && only !== undefined)
+      return batched.add(only).then((existed) => ({
+        events: [{ id: only.id, type: only.type, duplicate: existed }],
         spooled: false,
-      };
-    }
+      }));
+    return Promise.all(events.map((event) => batched.add(event))).then((existed) => ({
+      events: events.map((event, i) => ({ id: event.id, type: event.type, duplicate: existed[i] === true })),
+      spooled: false,
+    }));
+  }
+
+  private async storeOneByOne(events: readonly EncodedEvent[]): Promise<StoreReceipt> {
     const stored = await this.guard(
       Promise.all(events.map((event) => this.storeEvent(event))),
       'storing events',
