@@ -27,8 +27,17 @@ export const EVENT_TYPES: readonly EventType[] = Object.values(TYPE_PREFIXES).fl
   OUTCOMES.map((outcome): EventType => `${prefix}.${outcome}`),
 );
 
+/** Every event type by provider, kind and outcome, made once (the type of every event is looked up here). */
+const TYPES = new Map<string, Map<string, Map<string, EventType>>>();
+for (const [pair, prefix] of Object.entries(TYPE_PREFIXES)) {
+  const [provider = '', kind = ''] = pair.split('/');
+  const byKind = TYPES.get(provider) ?? new Map<string, Map<string, EventType>>();
+  TYPES.set(provider, byKind);
+  byKind.set(kind, new Map(OUTCOMES.map((outcome) => [outcome, `${prefix}.${outcome}`])));
+}
+
 export function eventType(provider: Provider, kind: Kind, outcome: Outcome): EventType {
-  const prefix = (TYPE_PREFIXES as Record<string, TypePrefix | undefined>)[`${provider}/${kind}`];
-  if (prefix === undefined) throw new TypeError(`no event type for ${provider}/${kind}`);
-  return `${prefix}.${outcome}`;
+  const type = TYPES.get(provider)?.get(kind)?.get(outcome);
+  if (type === undefined) throw new TypeError(`no event type for ${provider}/${kind}`);
+  return type;
 }

@@ -27,10 +27,16 @@ export function normalizeTime(value: unknown, defaultOffset = '+08:00'): string 
   while (at < text.length && isBlank(text.charCodeAt(at))) at++;
   const zone = zoneOf(text, at);
   if (zone === null) return null;
-  const date = text.slice(0, 10);
-  const clock = text.slice(11, 19);
-  if (!isRealDate(date, clock)) return null;
-  return `${date}T${clock}${text.slice(19, fractionEnd)}${zone === '' ? defaultOffset : zone}`;
+  if (!isRealDate(text)) return null;
+  // Already RFC 3339 as written (`T`, no blank, `Z` or `±hh:mm`): the text itself, no new string.
+  const zoneLength = text.length - at;
+  if (
+    separator === 0x54 &&
+    at === fractionEnd &&
+    (zoneLength === 6 || (zoneLength === 1 && zone === text.slice(at)))
+  )
+    return text;
+  return `${text.slice(0, 10)}T${text.slice(11, fractionEnd)}${zone === '' ? defaultOffset : zone}`;
 }
 
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
@@ -74,15 +80,25 @@ function zoneOf(text: string, at: number): string | null {
 
 const DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-/** A calendar date and a wall-clock time that exist (checked by arithmetic: no Date per call on the hot path). */
-function isRealDate(date: string, clock: string): boolean {
-  const year = Number(date.slice(0, 4));
-  const month = Number(date.slice(5, 7));
-  const day = Number(date.slice(8, 10));
+/** The number written by the digits at `at`, `count` long (they were checked to be digits). */
+function digits(text: string, at: number, count: number): number {
+  let value = 0;
+  for (let i = at; i < at + count; i++) value = value * 10 + text.charCodeAt(i) - 0x30;
+  return value;
+}
+
+/**
+ * Whether `YYYY-MM-DD?hh:mm:ss` at the start of `text` is a calendar date and a wall-clock time that exist (by
+ * arithmetic on the digits: no Date and no substrings per call on the hot path).
+ */
+function isRealDate(text: string): boolean {
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 2);
+  const day = digits(text, 8, 2);
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   const days = month === 2 && !leap ? 28 : (DAYS[month - 1] ?? 0);
   if (day < 1 || day > days) return false;
-  return Number(clock.slice(0, 2)) < 24 && Number(clock.slice(3, 5)) < 60 && Number(clock.slice(6, 8)) < 60;
+  return digits(text, 11, 2) < 24 && digits(text, 14, 2) < 60 && digits(text, 17, 2) < 60;
 }
 
 /** The later of two RFC 3339 times (by instant), null-tolerant. */

@@ -13,5 +13,10 @@ const STATES: ReadonlyMap<string, Outcome> = new Map([
   ['paused', 'pending'],
 ]);
 
+/** The capitalizations CI sends (`Success`, `Failed`, …), looked up without lower-casing first. */
+const AS_SENT: ReadonlyMap<string, Outcome> = new Map(
+  [...STATES].map(([state, outcome]) => [state.charAt(0).toUpperCase() + state.slice(1), outcome]),
+);
+
 export const ciState = (providerState: string): Outcome | undefined =>
-  STATES.get(providerState.toLowerCase());
+  AS_SENT.get(providerState) ?? STATES.get(providerState.toLowerCase());
