@@ -162,11 +162,19 @@ async function startServer(
       ...(run.pinned ? {} : { JOBHOOK_HTTP_PROCESSES: String(run.processes) }),
     });
   } else script = join(ctx.childDir, run.target === 'bare' ? 'bare-server.js' : 'naive-receiver.js');
-  const child = start('node', [script], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }, cpu);
+  const nodeArgs = run.target === 'jobhook' ? [...startFlags(), script] : [script];
+  const child = start('node', nodeArgs, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }, cpu);
   const logs = collectLogs(child);
   const ready = run.target === 'jobhook' ? `http://127.0.0.1:${port}/readyz` : `http://127.0.0.1:${port}/`;
   await waitForHttp(ready, child, run.target === 'jobhook' ? 200 : undefined);
   return { child, port, logs };
+}
+
+/** The Node.js flags of `npm start` (`node <flags> dist/main.js`): jobhook is measured as its users start it. */
+function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const words = pkg.scripts.start.split(/\s+/);
+  return words[0] === 'node' ? words.slice(1, -1) : [];
 }
 
 /** Keeps the lines a server logs at warn level or above (pino JSON level ≥ 40) and anything on stderr. */
@@ -692,8 +700,8 @@ const DOC_TEMPLATE = `# Performance
   ceiling of the machine and of the load generator;
 - **naive** — what a team would write first (\`bench/naive-receiver.ts\`): Hono, fast-xml-parser or
   \`JSON.parse\`, \`await queue.add()\` on BullMQ, no authentication, validation or deduplication;
-- **jobhook** — the built receiver, started as a user starts it (\`node dist/main.js\`, \`JOBHOOK_ROLE=http\`,
-  a token in the URL).
+- **jobhook** — the built receiver, started as \`npm start\` starts it (\`node
+  --max-semi-space-size=8 dist/main.js\`, \`JOBHOOK_ROLE=http\`, a token in the URL).
 
 How: the script builds jobhook, starts a private \`redis-server\` (AOF, \`appendfsync everysec\`) and empties it
 before every measurement. With two or more cores the server under test is pinned to one core and Redis, the
