@@ -7,8 +7,8 @@ import type { EncodedEvent } from './encoded.js';
 import { JobPacker } from './job-packer.js';
 
 /**
- * Adds events to a BullMQ queue in batches: every event that reaches the store in one turn of the event loop is
- * written by one Redis call. The call runs BullMQ's own `addStandardJob` Lua script — the one installed with the
+ * Adds events to a BullMQ queue in batches: the events that reach the store in one turn of the event loop are
+ * written by one Redis call (or a few, at most {@link MAX_BATCH_EVENTS} events each). The call runs BullMQ's own `addStandardJob` Lua script — the one installed with the
  * bullmq package, read at start — once per event, inside a small wrapper script that first checks the event's
  * deduplication key. The jobs it creates are the jobs `Queue.add(type, event, { jobId, deduplication })` creates
  * (test/batched-add.test.ts compares them field by field); what it saves is the per-call work of `Queue.add` and
