@@ -51,8 +51,8 @@ export function createApp(options: AppOptions): Hono<Env> {
   const app = new Hono<Env>();
 
   /** Every answer carries the request id; during shutdown, keep-alive connections close after their answer. */
-  const answer = (c: Context<Env>, body: unknown, status = 200, extra?: Record<string, string>): Response =>
-    jsonResponse(body, status, { requestId: requestIdOf(c), closing: !options.isAccepting(), extra });
+  const answer = (c: Context<Env>, body: unknown, status = 200): Response =>
+    jsonResponse(body, status, { requestId: requestIdOf(c), closing: !options.isAccepting() });
   const refuse = (c: Context<Env>, error: unknown): Response =>
     errorResponse(error, { requestId: requestIdOf(c), closing: !options.isAccepting() });
 
