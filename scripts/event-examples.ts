@@ -3,11 +3,7 @@ import { join } from 'node:path';
 import { format } from 'prettier';
 import { EVENT_TYPES } from '../src/events/catalog.js';
 import type { JobhookEvent } from '../src/events/types.js';
-import { decodeEvent } from '../src/store/encoded.js';
-import { createProviders } from '../src/providers/index.js';
-import { createReceiver } from '../src/receive/receiver.js';
-import type { CallbackStore } from '../src/store/types.js';
-import { loadFixtures } from '../test/helpers/fixtures.js';
+import { eventsOfFixtures } from '../test/helpers/fixtures.js';
 
 const DOC = join(import.meta.dirname, '..', 'docs', 'events.md');
 const START = '<!-- examples:start (npm run docs:examples) -->';
@@ -16,35 +12,10 @@ const RECEIVED_AT = new Date('2026-11-21T06:00:00.000Z');
 
 /** One example event per type, made by the real receiver from the fixture corpus. */
 export async function exampleSection(): Promise<string> {
-  const captured: JobhookEvent[] = [];
-  const store: CallbackStore = {
-    storeEvents: (events) => {
-      captured.push(...events.map(decodeEvent));
-      return Promise.resolve({
-        events: events.map((e) => ({ id: e.id, type: e.type, duplicate: false })),
-        spooled: false,
-      });
-    },
-    storeQuarantine: () => Promise.resolve({ spooled: false }),
-    isReady: () => Promise.resolve(true),
-    close: () => Promise.resolve(),
-  };
-  const limits = { maxDepth: 64, maxElements: 50_000 };
-  const receiver = createReceiver({ providers: createProviders({ qiniuKeys: [], limits }), store, limits });
   const examples = new Map<string, { fixture: string; event: JobhookEvent }>();
-  for (const fixture of await loadFixtures()) {
-    captured.length = 0;
-    await receiver.receive({
-      route: fixture.route,
-      method: 'POST',
-      pathAndQuery: `/v1/callbacks/${fixture.route}`,
-      headers: fixture.headers,
-      body: fixture.body,
-      receivedAt: RECEIVED_AT,
-    });
-    for (const event of captured)
+  for (const { fixture, events } of await eventsOfFixtures(RECEIVED_AT))
+    for (const event of events)
       if (!examples.has(event.type)) examples.set(event.type, { fixture: fixture.name, event });
-  }
   const parts = [START, ''];
   for (const type of EVENT_TYPES) {
     const example = examples.get(type);

@@ -1,16 +1,12 @@
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_DOCUMENT_LIMITS } from '../src/body/parse.js';
-import { createProviders } from '../src/providers/index.js';
-import { createReceiver } from '../src/receive/receiver.js';
 import { createRedis } from '../src/redis/connect.js';
 import { BatchedAdd, MAX_BATCH_EVENTS, loadAddStandardJob } from '../src/store/batched-add.js';
-import type { CallbackStore } from '../src/store/types.js';
 import type { JobhookEvent } from '../src/events/types.js';
-import { decodeEvent, encodeEvent } from '../src/store/encoded.js';
+import { encodeEvent } from '../src/store/encoded.js';
 import { isJobhookError } from '../src/errors.js';
-import { loadFixtures } from './helpers/fixtures.js';
+import { eventsOfFixtures } from './helpers/fixtures.js';
 import { RedisServer } from './helpers/redis-server.js';
 
 const WINDOW_MS = 3_600_000;
@@ -22,33 +18,10 @@ let redis: Redis;
 let plain: Redis;
 let events: JobhookEvent[];
 
-/** Every event the fixtures make, through the real receiver (a store that only collects them). */
+/** Every event the fixtures make, one of each (fixtures that report the same outcome make the same event). */
 async function fixtureEvents(): Promise<JobhookEvent[]> {
-  const collected: JobhookEvent[] = [];
-  const store: CallbackStore = {
-    storeEvents: (made) => {
-      collected.push(...made.map(decodeEvent));
-      return Promise.resolve({ events: [], spooled: false });
-    },
-    storeQuarantine: () => Promise.resolve({ spooled: false }),
-    isReady: () => Promise.resolve(true),
-    close: () => Promise.resolve(),
-  };
-  const limits = DEFAULT_DOCUMENT_LIMITS;
-  const receiver = createReceiver({ providers: createProviders({ qiniuKeys: [], limits }), store, limits });
-  for (const fixture of await loadFixtures()) {
-    if (fixture.result !== 'events') continue;
-    await receiver.receive({
-      route: fixture.route,
-      method: 'POST',
-      pathAndQuery: `/v1/callbacks/${fixture.route}`,
-      headers: fixture.headers,
-      body: fixture.body,
-      receivedAt: new Date(),
-    });
-  }
-  // Fixtures that report the same outcome make the same event: keep one of each.
-  return [...new Map(collected.map((event) => [event.id, event])).values()];
+  const made = (await eventsOfFixtures()).flatMap(({ events: of }) => of);
+  return [...new Map(made.map((event) => [event.id, event])).values()];
 }
 
 /** Calls of the batched script since the last `CONFIG RESETSTAT`. */

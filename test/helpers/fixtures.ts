@@ -1,5 +1,11 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DEFAULT_DOCUMENT_LIMITS } from '../../src/body/parse.js';
+import type { JobhookEvent } from '../../src/events/types.js';
+import { createProviders } from '../../src/providers/index.js';
+import { createReceiver } from '../../src/receive/receiver.js';
+import { decodeEvent } from '../../src/store/encoded.js';
+import type { CallbackStore } from '../../src/store/types.js';
 
 export const PROVIDERS_DIR = join(import.meta.dirname, '../../src/providers');
 
@@ -48,4 +54,42 @@ export async function loadFixtures(): Promise<Fixture[]> {
     }
   }
   return fixtures;
+}
+
+/**
+ * The events the real receiver makes of every fixture, in corpus order, with a store that only collects them
+ * (quarantined fixtures make none). `receivedAt` fixes the receive time, for reproducible output.
+ */
+export async function eventsOfFixtures(
+  receivedAt?: Date,
+): Promise<{ readonly fixture: Fixture; readonly events: readonly JobhookEvent[] }[]> {
+  let collected: JobhookEvent[] = [];
+  const store: CallbackStore = {
+    storeEvents: (events) => {
+      collected.push(...events.map(decodeEvent));
+      return Promise.resolve({
+        events: events.map((e) => ({ id: e.id, type: e.type, duplicate: false })),
+        spooled: false,
+      });
+    },
+    storeQuarantine: () => Promise.resolve({ spooled: false }),
+    isReady: () => Promise.resolve(true),
+    close: () => Promise.resolve(),
+  };
+  const limits = DEFAULT_DOCUMENT_LIMITS;
+  const receiver = createReceiver({ providers: createProviders({ qiniuKeys: [], limits }), store, limits });
+  const made = [];
+  for (const fixture of await loadFixtures()) {
+    collected = [];
+    await receiver.receive({
+      route: fixture.route,
+      method: 'POST',
+      pathAndQuery: `/v1/callbacks/${fixture.route}`,
+      headers: fixture.headers,
+      body: fixture.body,
+      receivedAt: receivedAt ?? new Date(),
+    });
+    made.push({ fixture, events: collected });
+  }
+  return made;
 }
