@@ -10,7 +10,7 @@ export interface Metrics {
   readonly errors: Counter<'code'>;
   readonly duration: Histogram<'route'>;
   readonly redisUp: Gauge;
-  /** Hot-path shorthands: label children are looked up once per label set, not hashed per request. */
+  /** Hot-path shorthands: counts are plain numbers until a scrape reads them; histogram children are looked up once. */
   countCallback(route: string, outcome: CallbackOutcome): void;
   countEvent(type: string, duplicate: boolean): void;
   observeDuration(route: string, seconds: number): void;
@@ -30,20 +30,53 @@ function cached<T>(make: (a: string, b: string) => T): (a: string, b: string) =>
   };
 }
 
+/**
+ * Counts by two labels in plain numbers, added to the prom-client counter when it is read (a scrape, or `get()`):
+ * counting is a hot-path increment, not a label lookup and a hash per call.
+ */
+class Tally {
+  private readonly cells: { readonly a: string; readonly b: string; count: number }[] = [];
+  private readonly cell = cached((a, b) => {
+    const cell = { a, b, count: 0 };
+    this.cells.push(cell);
+    return cell;
+  });
+  add(a: string, b: string): void {
+    this.cell(a, b).count++;
+  }
+
+  /** Moves the counts into `counter` (the `collect` of the counter this tally feeds). */
+  flush(counter: Counter): void {
+    for (const cell of this.cells) {
+      if (cell.count === 0) continue;
+      counter.labels(cell.a, cell.b).inc(cell.count);
+      cell.count = 0;
+    }
+  }
+}
+
 export function createMetrics(options: { defaultMetrics: boolean } = { defaultMetrics: true }): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'jobhook_' });
+  const callbackTally = new Tally();
+  const eventTally = new Tally();
   const callbacks = new Counter({
     name: 'jobhook_callbacks_total',
     help: 'Callbacks received, by route and outcome (accepted, duplicate, quarantined, rejected, unavailable).',
     labelNames: ['route', 'outcome'],
     registers: [registry],
+    collect() {
+      callbackTally.flush(this);
+    },
   });
   const events = new Counter({
     name: 'jobhook_events_total',
     help: 'Events made from accepted callbacks, by type and whether they were duplicates.',
     labelNames: ['type', 'duplicate'],
     registers: [registry],
+    collect() {
+      eventTally.flush(this);
+    },
   });
   const errors = new Counter({
     name: 'jobhook_http_errors_total',
@@ -58,8 +91,6 @@ export function createMetrics(options: { defaultMetrics: boolean } = { defaultMe
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
-  const callbackChild = cached((route, outcome) => callbacks.labels(route, outcome));
-  const eventChild = cached((type, duplicate) => events.labels(type, duplicate));
   const durationChild = cached((route) => duration.labels(route));
   return {
     registry,
@@ -67,8 +98,8 @@ export function createMetrics(options: { defaultMetrics: boolean } = { defaultMe
     events,
     errors,
     duration,
-    countCallback: (route, outcome) => callbackChild(route, outcome).inc(),
-    countEvent: (type, duplicate) => eventChild(type, duplicate ? 'true' : 'false').inc(),
+    countCallback: (route, outcome) => callbackTally.add(route, outcome),
+    countEvent: (type, duplicate) => eventTally.add(type, duplicate ? 'true' : 'false'),
     observeDuration: (route, seconds) => durationChild(route, '').observe(seconds),
     redisUp: new Gauge({
       name: 'jobhook_redis_up',

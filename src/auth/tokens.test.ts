@@ -29,6 +29,34 @@ describe('TokenVerifier', () => {
     expect(verifier.verify(undefined)).toBe(false);
   });
 
+  it('matches whole tokens only: no prefix, extension, padding or truncation is accepted', () => {
+    const token = 'tok-0123456789abcdef';
+    const verifier = new TokenVerifier([token, 'short', 'jeton-é-中']);
+    for (const candidate of [token, 'short', 'jeton-é-中']) expect(verifier.verify(candidate)).toBe(true);
+    for (const candidate of [
+      token.slice(0, -1),
+      `${token}x`,
+      `${token}\u0000`,
+      `short\u0000`,
+      'shor',
+      'jeton-é-',
+      'jeton-e-中',
+      `${token}${token}`,
+      'x'.repeat(10_000),
+      '\u0000'.repeat(token.length),
+      token.toUpperCase(),
+    ])
+      expect(verifier.verify(candidate), JSON.stringify(candidate.slice(0, 40))).toBe(false);
+  });
+
+  it('checks every candidate afresh (the shared buffer keeps nothing of the one before)', () => {
+    const verifier = new TokenVerifier(['abcdef']);
+    expect(verifier.verify('abcdefgh')).toBe(false);
+    expect(verifier.verify('abc')).toBe(false);
+    expect(verifier.verify('abcdef')).toBe(true);
+    expect(verifier.verify('abcde')).toBe(false);
+  });
+
   it('takes the token from the query, then X-Jobhook-Token, then a Bearer authorization', () => {
     const headers = (h: Record<string, string>) => (name: string) => h[name];
     expect(presentedToken('q', headers({ 'x-jobhook-token': 'h' }))).toBe('q');

@@ -1,24 +1,39 @@
-import { hash, timingSafeEqual } from 'node:crypto';
-
-const digest = (value: string): Buffer => hash('sha256', value, 'buffer');
+import { timingSafeEqual } from 'node:crypto';
 
 /**
- * Accepts any of several tokens (rotation). Comparison is in constant time: candidate and tokens are hashed
- * to equal-length digests, and every token is compared, whatever matched before.
+ * Accepts any of several tokens (rotation), comparing in constant time without hashing: the candidate's UTF-8
+ * bytes are written into one zero-filled buffer as long as the longest token plus one byte, and compared with
+ * every token, zero-padded to the same length, whatever matched before. How long a comparison takes depends on
+ * no byte of any token; a candidate longer than the buffer is cut there and cannot match (the byte lengths must
+ * be equal too).
  */
 export class TokenVerifier {
-  private readonly digests: readonly Buffer[];
+  private readonly tokens: readonly { readonly padded: Buffer; readonly bytes: number }[];
+  /** The candidate's bytes, reused: verify() is synchronous. */
+  private readonly scratch: Buffer;
 
   constructor(tokens: readonly string[]) {
     if (tokens.length === 0) throw new TypeError('TokenVerifier needs at least one token');
-    this.digests = tokens.map(digest);
+    const size = Math.max(...tokens.map((token) => Buffer.byteLength(token))) + 1;
+    this.scratch = Buffer.alloc(size);
+    this.tokens = tokens.map((token) => {
+      const padded = Buffer.alloc(size);
+      return { padded, bytes: padded.write(token) };
+    });
   }
 
   verify(candidate: string | undefined): boolean {
-    const presented = digest(candidate ?? '');
+    if (candidate === undefined || candidate === '') return false;
+    const { scratch } = this;
+    scratch.fill(0);
+    scratch.write(candidate);
+    const bytes = Buffer.byteLength(candidate);
     let match = false;
-    for (const known of this.digests) match = timingSafeEqual(presented, known) || match;
-    return match && candidate !== undefined && candidate !== '';
+    for (const token of this.tokens) {
+      const same = timingSafeEqual(scratch, token.padded);
+      match = (same && bytes === token.bytes) || match;
+    }
+    return match;
   }
 }
 

@@ -25,7 +25,8 @@ export function parseJsonObject(text: string, limits: JsonLimits = DEFAULT_JSON_
   // Malformed, too large to parse first, or holding a number a double may not hold exactly: the text first.
   if (value === undefined || !checkTree(value, limits, text)) return parseCheckedText(text, limits);
   if (!isJsonObject(value)) throw new JobhookError('UnsupportedBody', 'the body must be a JSON object');
-  return text.includes('"__proto__"') ? withoutPrototypes(value) : value;
+  // Found by the walk: a `"__proto__"` written with escapes is a `__proto__` key too.
+  return tree.proto ? withoutPrototypes(value) : value;
 }
 
 function tryParse(text: string): unknown {
@@ -63,12 +64,13 @@ function checkTree(root: unknown, limits: JsonLimits, text: string): boolean {
   tree.values = 1;
   tree.exact = true;
   tree.zero = false;
+  tree.proto = false;
   if (typeof root === 'object' && root !== null) visit(root, 1);
   return tree.exact && !(tree.zero && mayUnderflow(text));
 }
 
 /** The state of the one walk at a time (walks are synchronous): fields of one object, so no walk allocates. */
-const tree = { maxDepth: 0, maxValues: 0, values: 0, exact: true, zero: false };
+const tree = { maxDepth: 0, maxValues: 0, values: 0, exact: true, zero: false, proto: false };
 
 function visit(node: object, depth: number): void {
   if (depth > tree.maxDepth)
@@ -87,6 +89,7 @@ function visit(node: object, depth: number): void {
     const members = node as Record<string, unknown>;
     for (const key in members) {
       count++;
+      if (key === '__proto__') tree.proto = true;
       const value = members[key];
       if (typeof value === 'object') {
         if (value !== null) visit(value, depth + 1);

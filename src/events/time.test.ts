@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { laterTime, normalizeTime } from './time.js';
+import { isoTime, laterTime, normalizeTime } from './time.js';
 
 describe('normalizeTime', () => {
   it.each([
@@ -44,5 +44,29 @@ describe('laterTime', () => {
     expect(laterTime('2022-06-30T19:55:05+08:00', '2022-06-30T12:00:00Z')).toBe('2022-06-30T12:00:00Z');
     expect(laterTime(null, '2022-06-30T12:00:00Z')).toBe('2022-06-30T12:00:00Z');
     expect(laterTime('2022-06-30T12:00:00Z', null)).toBe('2022-06-30T12:00:00Z');
+  });
+});
+
+describe('isoTime', () => {
+  it('writes what toISOString writes, within a second, across seconds and at the edges', () => {
+    const base = Date.UTC(2026, 10, 21, 17, 59, 59, 990);
+    const times = [
+      ...Array.from({ length: 40 }, (_, i) => base + i),
+      ...Array.from({ length: 2000 }, (_, i) => Math.floor(Math.sin(i + 1) * 2 ** 44) + 2 ** 44),
+      0,
+      1,
+      999,
+      1000,
+      Date.UTC(2000, 1, 29, 23, 59, 59, 999),
+      253_402_300_799_999,
+      253_402_300_800_000,
+      -1,
+      -62_198_755_200_000,
+    ];
+    for (const ms of times) expect(isoTime(new Date(ms)), String(ms)).toBe(new Date(ms).toISOString());
+  });
+
+  it('throws for an invalid date, like toISOString', () => {
+    expect(() => isoTime(new Date(Number.NaN))).toThrow(RangeError);
   });
 });

@@ -40,7 +40,7 @@ export interface AccessOptions {
   readonly authFailures?: RateLimiter;
 }
 
-type Env = { Bindings: Partial<HttpBindings>; Variables: { requestId: string } };
+type Env = { Bindings: Partial<HttpBindings> };
 
 const ROUTES = new Set(['tencent-ci', 'qiniu', 'tdmq']);
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -51,12 +51,12 @@ export function createApp(options: AppOptions): Hono<Env> {
   const app = new Hono<Env>();
 
   /** Every answer carries the request id; during shutdown, keep-alive connections close after their answer. */
-  const answer = (c: Context<Env>, body: unknown, status = 200): Response =>
-    jsonResponse(body, status, { requestId: requestIdOf(c), closing: !options.isAccepting() });
-  const refuse = (c: Context<Env>, error: unknown): Response =>
-    errorResponse(error, { requestId: requestIdOf(c), closing: !options.isAccepting() });
+  const answer = (requestId: string, body: unknown, status = 200): Response =>
+    jsonResponse(body, status, { requestId, closing: !options.isAccepting() });
+  const refuse = (requestId: string, error: unknown): Response =>
+    errorResponse(error, { requestId, closing: !options.isAccepting() });
 
-  app.get('/healthz', (c) => answer(c, { status: 'ok' }));
+  app.get('/healthz', (c) => answer(requestIdOf(c), { status: 'ok' }));
 
   app.get('/readyz', async (c) => {
     const redis = await store.isReady();
@@ -73,7 +73,11 @@ export function createApp(options: AppOptions): Hono<Env> {
             oldestAgeSeconds:
               stats.oldestAt === undefined ? 0 : Math.round((Date.now() - stats.oldestAt) / 1000),
           };
-    return answer(c, { status: ready ? 'ready' : 'unavailable', redis, accepting, spool }, ready ? 200 : 503);
+    return answer(
+      requestIdOf(c),
+      { status: ready ? 'ready' : 'unavailable', redis, accepting, spool },
+      ready ? 200 : 503,
+    );
   });
 
   app.get('/metrics', async (c) =>
@@ -125,7 +129,7 @@ export function createApp(options: AppOptions): Hono<Env> {
         metrics.countCallback(label, 'quarantined');
         logger.info({ requestId, route: label, reason: receipt.reason, bytes }, 'callback quarantined');
         return answer(
-          c,
+          requestId,
           receipt.spooled === true
             ? { events: [], quarantined: true, spooled: true }
             : { events: [], quarantined: true },
@@ -140,7 +144,7 @@ export function createApp(options: AppOptions): Hono<Env> {
       if (logger.isLevelEnabled('debug'))
         logger.debug({ requestId, route: label, events: receipt.events }, 'callback stored');
       return answer(
-        c,
+        requestId,
         receipt.spooled === true ? { events: receipt.events, spooled: true } : { events: receipt.events },
       );
     } catch (error) {
@@ -151,7 +155,7 @@ export function createApp(options: AppOptions): Hono<Env> {
         logger.error({ requestId, route: label, err: error }, 'callback failed');
       else if (code !== 'TooManyRequests')
         logger.info({ requestId, route: label, code, message: error.message }, 'callback refused');
-      return refuse(c, error);
+      return refuse(requestId, error);
     } finally {
       metrics.observeDuration(label, (performance.now() - started) / 1000);
     }
@@ -159,13 +163,14 @@ export function createApp(options: AppOptions): Hono<Env> {
 
   app.post('/v1/callbacks', (c) => callback(c, AUTO_ROUTE));
   app.post('/v1/callbacks/:route', (c) => callback(c, c.req.param('route')));
-  app.all('/v1/callbacks', (c) => refuse(c, notAllowed()));
-  app.all('/v1/callbacks/:route', (c) => refuse(c, notAllowed()));
+  app.all('/v1/callbacks', (c) => refuse(requestIdOf(c), notAllowed()));
+  app.all('/v1/callbacks/:route', (c) => refuse(requestIdOf(c), notAllowed()));
 
-  app.notFound((c) => refuse(c, new JobhookError('NotFound', 'no such endpoint')));
+  app.notFound((c) => refuse(requestIdOf(c), new JobhookError('NotFound', 'no such endpoint')));
   app.onError((error, c) => {
-    logger.error({ requestId: requestIdOf(c), err: error }, 'unhandled error');
-    return refuse(c, error);
+    const requestId = requestIdOf(c);
+    logger.error({ requestId, err: error }, 'unhandled error');
+    return refuse(requestId, error);
   });
   return app;
 }
@@ -181,15 +186,10 @@ function header(c: Context<Env>, name: string): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
-/** The request's id: its valid `X-Request-Id`, or a new UUID; the same for every use within the request. */
+/** The request's id: its valid `X-Request-Id`, or a new UUID. Each handler asks once and passes it on. */
 function requestIdOf(c: Context<Env>): string {
-  let requestId = c.get('requestId') as string | undefined;
-  if (requestId === undefined) {
-    const given = header(c, 'x-request-id');
-    requestId = given !== undefined && REQUEST_ID.test(given) ? given : randomUUID();
-    c.set('requestId', requestId);
-  }
-  return requestId;
+  const given = header(c, 'x-request-id');
+  return given !== undefined && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
 /** `/path?query` of an absolute URL. */

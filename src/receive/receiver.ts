@@ -2,10 +2,11 @@ import { decodeBody } from '../body/decode.js';
 import { parseDocument, type DocumentLimits } from '../body/parse.js';
 import { JobhookError } from '../errors.js';
 import type { Delivery } from '../events/build.js';
+import { isoTime } from '../events/time.js';
 import type { ProviderSet } from '../providers/index.js';
 import { headerOf, type CallbackProvider, type ParsedDocument, type RawRequest } from '../providers/types.js';
 import { encodeEvent, type EncodedEvent } from '../store/encoded.js';
-import type { CallbackStore, QuarantineEntry, StoredEvent } from '../store/types.js';
+import type { CallbackStore, QuarantineEntry, StoreReceipt, StoredEvent } from '../store/types.js';
 import { quarantineEntry } from './quarantine.js';
 
 /** `POST /v1/callbacks` detects the provider; `POST /v1/callbacks/<route>` names it. */
@@ -56,7 +57,7 @@ export function createReceiver({ providers, store, limits }: ReceiverOptions): R
     const { format, text } = decodeBody(request.body, headerOf(request, 'content-type'));
     const doc = parseDocument(text, format, limits);
     const chosen = provider ?? detect(doc, request);
-    const receivedAt = request.receivedAt.toISOString();
+    const receivedAt = isoTime(request.receivedAt);
     if (chosen === undefined) return quarantined(request, 'no provider recognizes the document', receivedAt);
     chosen.verify?.(request);
     const delivery: Delivery = { channel: 'http', receivedAt };
@@ -69,18 +70,27 @@ export function createReceiver({ providers, store, limits }: ReceiverOptions): R
     quarantine: quarantineEntry(request, request.route, reason, receivedAt),
   });
 
+  const stored = (receipt: StoreReceipt): Receipt =>
+    receipt.spooled ? { events: receipt.events, spooled: true } : { events: receipt.events };
+
   return {
-    async receive(request) {
-      const prepared = prepare(request);
-      if ('quarantine' in prepared) {
-        const { spooled } = await store.storeQuarantine(prepared.quarantine);
-        const reason = prepared.quarantine.reason;
-        return spooled
-          ? { events: [], quarantined: true, spooled: true, reason }
-          : { events: [], quarantined: true, reason };
+    // Not async: the common path is one promise from the store, mapped once.
+    receive(request) {
+      let prepared: Prepared;
+      try {
+        prepared = prepare(request);
+      } catch (error) {
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
       }
-      const receipt = await store.storeEvents(prepared.events);
-      return receipt.spooled ? { events: receipt.events, spooled: true } : { events: receipt.events };
+      if ('events' in prepared) return store.storeEvents(prepared.events).then(stored);
+      const { reason } = prepared.quarantine;
+      return store
+        .storeQuarantine(prepared.quarantine)
+        .then(({ spooled }) =>
+          spooled
+            ? { events: [], quarantined: true, spooled: true, reason }
+            : { events: [], quarantined: true, reason },
+        );
     },
   };
 }

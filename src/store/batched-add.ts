@@ -132,17 +132,19 @@ export class BatchedAdd {
   /** Adds one event as job `event.id`; resolves with whether its deduplication key existed before. */
   add(event: EncodedEvent): Promise<boolean> {
     return new Promise((resolve, reject) => {
-      const { id, json } = event;
+      const { id } = event;
+      // UTF-8 once, here: ioredis measures and copies a string argument three times, a Buffer once.
+      const data = Buffer.from(event.json);
       const batch = this.batch ?? this.open();
       batch.args.push(
         this.dedupePrefix + id,
         this.packer.args(id, event.type, Date.now()),
-        json,
+        data,
         this.packer.opts(id),
       );
       batch.resolve.push(resolve);
       batch.reject.push(reject);
-      batch.bytes += json.length;
+      batch.bytes += data.length;
       if (batch.resolve.length >= MAX_BATCH_EVENTS || batch.bytes >= MAX_BATCH_BYTES) this.flush(batch);
     });
   }

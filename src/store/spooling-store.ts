@@ -46,20 +46,23 @@ export class SpoolingStore implements CallbackStore {
     this.timer.unref();
   }
 
-  async storeEvents(events: readonly EncodedEvent[]): Promise<StoreReceipt> {
-    try {
-      return await this.options.primary.storeEvents(events);
-    } catch (error) {
-      if (!unavailable(error)) throw error;
-      // The record `{ t: 'events', events: [...] }`, from the events' JSON as it is.
-      const record = `{"t":"events","events":[${events.map((e) => e.json).join(',')}]}`;
-      await this.options.spool.append(Buffer.from(record));
-      this.options.logger.warn(
-        { events: events.map((e) => e.id), err: messageOf(error) },
-        'Redis unavailable: callback spooled',
-      );
-      return { events: events.map((e) => ({ id: e.id, type: e.type, duplicate: false })), spooled: true };
-    }
+  storeEvents(events: readonly EncodedEvent[]): Promise<StoreReceipt> {
+    // No async frame on the way: this sits on every callback's path.
+    return this.options.primary
+      .storeEvents(events)
+      .catch((error: unknown) => this.spoolEvents(events, error));
+  }
+
+  private async spoolEvents(events: readonly EncodedEvent[], error: unknown): Promise<StoreReceipt> {
+    if (!unavailable(error)) throw error;
+    // The record `{ t: 'events', events: [...] }`, from the events' JSON as it is.
+    const record = `{"t":"events","events":[${events.map((e) => e.json).join(',')}]}`;
+    await this.options.spool.append(Buffer.from(record));
+    this.options.logger.warn(
+      { events: events.map((e) => e.id), err: messageOf(error) },
+      'Redis unavailable: callback spooled',
+    );
+    return { events: events.map((e) => ({ id: e.id, type: e.type, duplicate: false })), spooled: true };
   }
 
   async storeQuarantine(entry: QuarantineEntry): Promise<{ spooled: boolean }> {

@@ -1,7 +1,7 @@
-import { splitPaths } from '../ensure-arrays.js';
+import { arrayPaths } from '../ensure-arrays.js';
 
 /** Elements of CI documents that may repeat (formats.md §1.6), relative to the content of `<Response>`. */
-export const CI_ARRAY_PATHS = splitPaths([
+export const CI_ARRAY_PATHS = arrayPaths([
   'JobsDetail',
   'JobsDetail.Input.CosHeaders',
   'JobsDetail.Operation.WatermarkTemplateId',
