@@ -213,6 +213,8 @@ describe('numbers found by the structure pass', () => {
       e: -0.5,
     });
     expect(parseJsonObject('{"t":1e-400}')).toEqual({ t: '1e-400' });
+    expect(parseJsonObject('{"s":"a-e-E-","t":[0,2E-400]}')).toEqual({ s: 'a-e-E-', t: [0, '2E-400'] });
+    expect(parseJsonObject('{"s":"1e-5","t":0}')).toEqual({ s: '1e-5', t: 0 });
   });
 });
 

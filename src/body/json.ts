@@ -117,10 +117,13 @@ function plainNumber(value: number): boolean {
 
 /** Whether the text has a negative exponent after a digit (`1e-400` parses to 0). */
 function mayUnderflow(text: string): boolean {
-  for (let at = text.indexOf('-', 2); at >= 0; at = text.indexOf('-', at + 1)) {
-    const e = text.charCodeAt(at - 1);
-    const digit = text.charCodeAt(at - 2);
-    if ((e === 0x65 || e === 0x45) && digit >= 0x30 && digit <= 0x39) return true;
+  return negativeExponent(text, 'e-') || negativeExponent(text, 'E-');
+}
+
+function negativeExponent(text: string, marker: string): boolean {
+  for (let at = text.indexOf(marker, 1); at >= 0; at = text.indexOf(marker, at + 2)) {
+    const digit = text.charCodeAt(at - 1);
+    if (digit >= 0x30 && digit <= 0x39) return true;
   }
   return false;
 }

@@ -6,38 +6,42 @@
 export function normalizeTime(value: unknown, defaultOffset = '+08:00'): string | null {
   if (typeof value !== 'string') return null;
   const text = value.trim();
-  // `YYYY-MM-DD`, `T` or a space, `hh:mm:ss`, then an optional fraction, blanks and zone (read by hand: this runs
-  // three times per event, and a regular expression's match would allocate every part).
-  if (text.length < 19 || !digitsAt(text, 0, 4) || text.charCodeAt(4) !== 0x2d || !digitsAt(text, 5, 2))
-    return null;
-  if (text.charCodeAt(7) !== 0x2d || !digitsAt(text, 8, 2)) return null;
-  const separator = text.charCodeAt(10);
-  if (separator !== 0x54 && separator !== 0x20) return null;
-  if (!digitsAt(text, 11, 2) || text.charCodeAt(13) !== 0x3a || !digitsAt(text, 14, 2)) return null;
-  if (text.charCodeAt(16) !== 0x3a || !digitsAt(text, 17, 2)) return null;
-  let at = 19;
-  if (text.charCodeAt(at) === 0x2e) {
-    let end = at + 1;
-    // One to nine digits; a tenth makes the zone unreadable below.
-    while (end < text.length && end - at <= 9 && isDigit(text.charCodeAt(end))) end++;
-    if (end === at + 1) return null;
-    at = end;
+  // One test for the whole shape and the field ranges (a regular expression's test allocates nothing); the
+  // days of a month are counted only for days past the 28th.
+  if (!SHAPE.test(text) || !dayExists(text)) return null;
+  let fractionEnd = 19;
+  if (text.charCodeAt(19) === 0x2e) {
+    fractionEnd = 20;
+    while (isDigit(text.charCodeAt(fractionEnd))) fractionEnd++;
   }
-  const fractionEnd = at;
+  let at = fractionEnd;
   while (at < text.length && isBlank(text.charCodeAt(at))) at++;
-  const zone = zoneOf(text, at);
-  if (zone === null) return null;
-  if (!isRealDate(text)) return null;
-  // Already RFC 3339 as written (`T`, no blank, `Z` or `±hh:mm`): the text itself, no new string.
+  // What is left is the zone, as SHAPE allows it: none, `Z` or `z`, `±hhmm` or `±hh:mm`.
   const zoneLength = text.length - at;
+  // Already RFC 3339 as written (`T`, no blank, `Z` or `±hh:mm`): the text itself, no new string.
   if (
-    separator === 0x54 &&
+    text.charCodeAt(10) === 0x54 &&
     at === fractionEnd &&
-    (zoneLength === 6 || (zoneLength === 1 && zone === text.slice(at)))
+    (zoneLength === 6 || (zoneLength === 1 && text.charCodeAt(at) === 0x5a))
   )
     return text;
-  return `${text.slice(0, 10)}T${text.slice(11, fractionEnd)}${zone === '' ? defaultOffset : zone}`;
+  const zone =
+    zoneLength === 0
+      ? defaultOffset
+      : zoneLength === 1
+        ? 'Z'
+        : zoneLength === 5
+          ? `${text.slice(at, at + 3)}:${text.slice(at + 3)}`
+          : text.slice(at);
+  return `${text.slice(0, 10)}T${text.slice(11, fractionEnd)}${zone}`;
 }
+
+/**
+ * `YYYY-MM-DD`, `T` or a space, `hh:mm:ss` with a month 01–12, a day 01–31, an hour 00–23 and minutes and
+ * seconds 00–59, a fraction of one to nine digits, blanks (what `\s` matches), and an optional zone.
+ */
+const SHAPE =
+  /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])[T ](?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,9})?\s*(?:[Zz]|[+-]\d\d:?\d\d)?$/;
 
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 
@@ -55,29 +59,6 @@ const isBlank = (c: number): boolean =>
   c === 0x3000 ||
   c === 0xfeff;
 
-function digitsAt(text: string, at: number, count: number): boolean {
-  for (let i = at; i < at + count; i++) if (!isDigit(text.charCodeAt(i))) return false;
-  return true;
-}
-
-/** The zone from `at` to the end, as RFC 3339 writes it: `Z`, `±hh:mm`; '' when there is none, null when unreadable. */
-function zoneOf(text: string, at: number): string | null {
-  const rest = text.length - at;
-  if (rest === 0) return '';
-  const c = text.charCodeAt(at);
-  if (rest === 1 && (c === 0x5a || c === 0x7a)) return 'Z';
-  if (c !== 0x2b && c !== 0x2d) return null;
-  if (rest === 5 && digitsAt(text, at + 1, 4)) return `${text.slice(at, at + 3)}:${text.slice(at + 3)}`;
-  if (
-    rest === 6 &&
-    digitsAt(text, at + 1, 2) &&
-    text.charCodeAt(at + 3) === 0x3a &&
-    digitsAt(text, at + 4, 2)
-  )
-    return text.slice(at);
-  return null;
-}
-
 const DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** The number written by the digits at `at`, `count` long (they were checked to be digits). */
@@ -87,18 +68,14 @@ function digits(text: string, at: number, count: number): number {
   return value;
 }
 
-/**
- * Whether `YYYY-MM-DD?hh:mm:ss` at the start of `text` is a calendar date and a wall-clock time that exist (by
- * arithmetic on the digits: no Date and no substrings per call on the hot path).
- */
-function isRealDate(text: string): boolean {
-  const year = digits(text, 0, 4);
-  const month = digits(text, 5, 2);
+/** Whether the month of `YYYY-MM-DD` (in range, as SHAPE checked) has that day. */
+function dayExists(text: string): boolean {
   const day = digits(text, 8, 2);
+  if (day <= 28) return true;
+  const month = digits(text, 5, 2);
+  const year = digits(text, 0, 4);
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  const days = month === 2 && !leap ? 28 : (DAYS[month - 1] ?? 0);
-  if (day < 1 || day > days) return false;
-  return digits(text, 11, 2) < 24 && digits(text, 14, 2) < 60 && digits(text, 17, 2) < 60;
+  return day <= (month === 2 && !leap ? 28 : (DAYS[month - 1] ?? 0));
 }
 
 /** The later of two RFC 3339 times (by instant), null-tolerant. */
