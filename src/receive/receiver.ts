@@ -76,21 +76,21 @@ export function createReceiver({ providers, store, limits }: ReceiverOptions): R
   return {
     // Not async: the common path is one promise from the store, mapped once.
     receive(request) {
-      let prepared: Prepared;
       try {
-        prepared = prepare(request);
+        const prepared = prepare(request);
+        if ('events' in prepared) return store.storeEvents(prepared.events).then(stored);
+        const { reason } = prepared.quarantine;
+        return store
+          .storeQuarantine(prepared.quarantine)
+          .then(({ spooled }) =>
+            spooled
+              ? { events: [], quarantined: true, spooled: true, reason }
+              : { events: [], quarantined: true, reason },
+          );
       } catch (error) {
+        // Refusals (and a store that throws) reject, as from an async function.
         return Promise.reject(error instanceof Error ? error : new Error(String(error)));
       }
-      if ('events' in prepared) return store.storeEvents(prepared.events).then(stored);
-      const { reason } = prepared.quarantine;
-      return store
-        .storeQuarantine(prepared.quarantine)
-        .then(({ spooled }) =>
-          spooled
-            ? { events: [], quarantined: true, spooled: true, reason }
-            : { events: [], quarantined: true, reason },
-        );
     },
   };
 }

@@ -47,10 +47,15 @@ export class SpoolingStore implements CallbackStore {
   }
 
   storeEvents(events: readonly EncodedEvent[]): Promise<StoreReceipt> {
-    // No async frame on the way: this sits on every callback's path.
-    return this.options.primary
-      .storeEvents(events)
-      .catch((error: unknown) => this.spoolEvents(events, error));
+    // No async frame on the way: this sits on every callback's path. A store that throws instead of rejecting
+    // is spooled from too.
+    let stored: Promise<StoreReceipt>;
+    try {
+      stored = this.options.primary.storeEvents(events);
+    } catch (error) {
+      return this.spoolEvents(events, error);
+    }
+    return stored.catch((error: unknown) => this.spoolEvents(events, error));
   }
 
   private async spoolEvents(events: readonly EncodedEvent[], error: unknown): Promise<StoreReceipt> {
