@@ -18,9 +18,11 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadBodies } from './lib/bodies.js';
 import { compileChildren } from './lib/compile.js';
 import { atExit, freePort, killAll, start, stop, waitForHttp } from './lib/proc.js';
 import { PrivateRedis } from './lib/redis.js';
+import type { Format } from './lib/report.js';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const TOKEN = randomBytes(16).toString('hex');
@@ -28,7 +30,6 @@ const CONNECTIONS = 10;
 /** valgrind names its control pipes after HOST; the server and callgrind_control must agree on it. */
 const HOST = '127.0.0.1';
 
-type Format = 'json' | 'xml';
 type Target = 'naive' | 'jobhook';
 
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -53,11 +54,7 @@ function settings(): { formats: Format[]; warmup: number; count: number; fixture
 
 /** The fixture's body with a fresh job id (same length) per call. */
 function bodies(fixture: string, format: Format): () => string {
-  const file = join(ROOT, 'src/providers/tencent-ci/fixtures', `${fixture}.${format}`);
-  const text = readFileSync(file, 'utf8');
-  const pattern = format === 'xml' ? /<JobId>([^<]+)<\/JobId>/ : /"JobId"\s*:\s*"([^"]+)"/;
-  const jobId = pattern.exec(text)?.[1];
-  if (jobId === undefined) throw new Error(`${file} has no JobId`);
+  const { text, jobId } = loadBodies(fixture)[format];
   const parts = text.split(jobId);
   const prefix = randomBytes(4).toString('hex');
   let counter = 0;

@@ -13,6 +13,7 @@ import { availableParallelism, cpus, release, tmpdir, totalmem, type } from 'nod
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Queue, type JobsOptions } from 'bullmq';
+import { loadBodies, type Body } from './lib/bodies.js';
 import { compileChildren } from './lib/compile.js';
 import { cpuUse, snapshot, waitForQuiet } from './lib/cpu.js';
 import {
@@ -52,7 +53,6 @@ import type { LoadResult, LoadSpec, WorkerMessage, WorkerSpec } from './protocol
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH);
-const FIXTURES = join(ROOT, 'src/providers/tencent-ci/fixtures');
 const ROUTE = '/v1/callbacks/tencent-ci';
 const RSS_LIMIT_MB = 150;
 
@@ -550,24 +550,6 @@ async function machine(ctx: Context): Promise<Machine> {
     date: new Date().toISOString(),
     pinning: ctx.pinning.description,
   };
-}
-
-interface Body {
-  readonly file: string;
-  readonly text: string;
-  /** The fixture's job id, replaced by a unique one in every request. */
-  readonly jobId: string;
-}
-
-function loadBodies(fixture: string): Record<Format, Body> {
-  const read = (format: Format, pattern: RegExp): Body => {
-    const file = `${fixture}.${format}`;
-    const text = readFileSync(join(FIXTURES, file), 'utf8');
-    const jobId = pattern.exec(text)?.[1];
-    if (jobId === undefined) throw new Error(`${file} has no JobId`);
-    return { file, text, jobId };
-  };
-  return { xml: read('xml', /<JobId>([^<]+)<\/JobId>/), json: read('json', /"JobId"\s*:\s*"([^"]+)"/) };
 }
 
 async function main(): Promise<void> {
