@@ -255,7 +255,8 @@ async function measureCell(
   log(
     `  round ${round} ${label.padEnd(22)} ${Math.round(result.requestsPerSecond).toString().padStart(6)} req/s  ` +
       `p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms  RSS ${rss.toFixed(0)} MB  ` +
-      `cpu: server ${cpu.server.toFixed(2)} load ${result.loadCores.toFixed(2)} other ${cpu.foreign.toFixed(2)}` +
+      `cpu: server ${cpu.server.toFixed(2)} redis ${cpu.redis.toFixed(2)} load ${result.loadCores.toFixed(2)} ` +
+      `other ${cpu.foreign.toFixed(2)}` +
       (jobs === undefined ? '' : `  2xx ${result.ok + result.warmupOk} jobs ${jobs}`),
   );
   const key = `${run.target}/${run.format}/${connections}/${run.processes}/${run.pinned}`;
@@ -278,6 +279,7 @@ async function measureCell(
     serverCores: cpu.server,
     loadCores: result.loadCores,
     foreignCores: cpu.foreign,
+    redisCores: cpu.redis,
   });
   ctx.cells.set(key, cell);
 }
@@ -650,7 +652,8 @@ function docSection(report: Report): string {
     `Medians of ${String(s['rounds'])} interleaved round(s) of ${String(s['durationSeconds'])} s per cell after a ` +
       `${String(s['warmupSeconds'])} s warm-up; ratios are to the bare server and to the naive receiver at the ` +
       `same connections. Bodies: ${String(s['bodies'])}. "server cores" is the CPU the server used (at most 1 when ` +
-      `pinned); "req/s per core" divides by it, which other load on the machine distorts less.`,
+      `pinned); "req/s per core" divides by it, which other load on the machine distorts less. "Redis µs/req" is ` +
+      `the CPU Redis spent per answered callback (on the core it shares with the load generator when pinned).`,
     '',
     table(report.results),
     '',

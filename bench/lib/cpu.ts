@@ -44,22 +44,28 @@ export interface CpuSnapshot {
   readonly busy: number;
   readonly own: number;
   readonly server: number;
+  /** CPU seconds of the first of `others` (the benchmark's Redis). */
+  readonly redis: number;
 }
 
 /** `server`: the process under test; `others`: the benchmark's other long-lived processes (Redis). */
 export function snapshot(server: number, others: readonly number[]): CpuSnapshot {
   const self = process.cpuUsage();
+  const seconds = others.map((pid) => processCpuSeconds(pid));
   return {
     at: performance.now(),
     busy: machineBusySeconds(),
-    own: others.reduce((sum, pid) => sum + processCpuSeconds(pid), (self.user + self.system) / 1e6),
+    own: seconds.reduce((sum, s) => sum + s, (self.user + self.system) / 1e6),
     server: processCpuSeconds(server),
+    redis: seconds[0] ?? 0,
   };
 }
 
 export interface CpuUse {
   /** Cores used by the server under test, on average over the interval. */
   readonly server: number;
+  /** Cores used by the benchmark's Redis. */
+  readonly redis: number;
   /** Cores used by processes that are not the benchmark's. */
   readonly foreign: number;
 }
@@ -69,7 +75,11 @@ export function cpuUse(before: CpuSnapshot, after: CpuSnapshot, childSeconds: nu
   const wall = (after.at - before.at) / 1000;
   const server = after.server - before.server;
   const ours = server + (after.own - before.own) + childSeconds;
-  return { server: server / wall, foreign: Math.max(0, (after.busy - before.busy - ours) / wall) };
+  return {
+    server: server / wall,
+    redis: (after.redis - before.redis) / wall,
+    foreign: Math.max(0, (after.busy - before.busy - ours) / wall),
+  };
 }
 
 /**

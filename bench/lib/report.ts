@@ -22,6 +22,8 @@ export interface Sample {
   readonly serverCores: number;
   readonly loadCores: number;
   readonly foreignCores: number;
+  /** Cores used by the benchmark's Redis (on the load generator's core when pinned). */
+  readonly redisCores: number;
 }
 
 export interface Cell {
@@ -45,6 +47,8 @@ export interface Summary {
   /** Median cores the server used, and req/s divided by it: less sensitive to other load on the machine. */
   readonly serverCores: number;
   readonly perCore: number;
+  /** Median Redis CPU per answered request, in µs (0 for the bare server, which stores nothing). */
+  readonly redisUsPerRequest: number;
   /** Median cores used by processes that are not the benchmark's while this cell ran. */
   readonly foreignCores: number;
   /** Highest RSS of a single round. */
@@ -112,6 +116,7 @@ export function summarize(cells: readonly Cell[]): Summary[] {
     rssMb: median(cell.samples.map((s) => s.rssMb)),
     serverCores: median(cell.samples.map((s) => s.serverCores)),
     perCore: median(cell.samples.map((s) => s.requestsPerSecond / s.serverCores)),
+    redisUsPerRequest: median(cell.samples.map((s) => (1e6 * s.redisCores) / s.requestsPerSecond)),
     foreignCores: median(cell.samples.map((s) => s.foreignCores)),
     rssMaxMb: Math.max(...cell.samples.map((s) => s.rssMb)),
     rounds: cell.samples.length,
@@ -208,11 +213,12 @@ export function table(results: readonly Summary[]): string {
         r.rssMb.toFixed(0),
       ]
         .map(String)
-        .concat(ratio(r.vsCeiling), ratio(r.vsNaive), r.serverCores.toFixed(2), int(r.perCore)),
+        .concat(ratio(r.vsCeiling), ratio(r.vsNaive), r.serverCores.toFixed(2), int(r.perCore))
+        .concat(r.target === 'bare' ? '–' : r.redisUsPerRequest.toFixed(1)),
     );
   const head = [
     ...['target', 'format', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'RSS MB', '× ceiling', '× naive'],
-    ...['server cores', 'req/s per core'],
+    ...['server cores', 'req/s per core', 'Redis µs/req'],
   ];
   return markdownTable(head, rows);
 }
