@@ -28,9 +28,12 @@ const SCRIPT_KEYS = ['wait', 'paused', 'meta', 'id', 'completed', 'delayed', 'ac
 /** Arguments per event in the wrapper: deduplication key, then the script's own ARGV[1..3]. */
 const ARGS_PER_EVENT = 4;
 
-/** A batch is written at the latest when it holds this many events or this many bytes of event JSON. */
+/**
+ * A batch is written at the latest when it holds this many events or this many characters of event JSON (UTF-16
+ * code units, counted without a pass over the text: at most three UTF-8 bytes each, so at most 12 MB).
+ */
 export const MAX_BATCH_EVENTS = 16;
-export const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+export const MAX_BATCH_CHARS = 4 * 1024 * 1024;
 
 /**
  * The wrapper: `addStandardJob`'s chunk becomes a function of KEYS and ARGV, called once per event. Returns
@@ -96,7 +99,7 @@ interface Batch {
   /** Per event: resolves with whether the event's deduplication key existed before. */
   readonly resolve: ((existed: boolean) => void)[];
   readonly reject: ((error: Error) => void)[];
-  bytes: number;
+  chars: number;
 }
 
 type ScriptClient = RedisClient & { [COMMAND]: (args: (string | Buffer)[]) => Promise<unknown[]> };
@@ -145,14 +148,14 @@ export class BatchedAdd {
       );
       batch.resolve.push(resolve);
       batch.reject.push(reject);
-      batch.bytes += Buffer.byteLength(json);
-      if (batch.resolve.length >= MAX_BATCH_EVENTS || batch.bytes >= MAX_BATCH_BYTES) this.flush(batch);
+      batch.chars += json.length;
+      if (batch.resolve.length >= MAX_BATCH_EVENTS || batch.chars >= MAX_BATCH_CHARS) this.flush(batch);
     });
   }
 
   /** A new batch, written after the current turn of the event loop (or as soon as it is full). */
   private open(): Batch {
-    const batch: Batch = { args: [...this.keys], resolve: [], reject: [], bytes: 0 };
+    const batch: Batch = { args: [...this.keys], resolve: [], reject: [], chars: 0 };
     this.batch = batch;
     setImmediate(() => {
       this.flush(batch);
