@@ -9,7 +9,8 @@
  * settles (after 3 000 or 8 000, jobhook's JSON count was 20–30 % higher), so compare runs with the same settings.
  *
  * Environment: BENCH_IR_FORMATS (default `json,xml`), BENCH_IR_WARMUP (default 12000 callbacks), BENCH_IR_COUNT
- * (default 4000), BENCH_FIXTURE (default transcode-succeeded). A few minutes per server and format.
+ * (default 4000), BENCH_IR_CONNECTIONS (default 10), BENCH_FIXTURE (default transcode-succeeded). A few minutes per
+ * server and format.
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -26,7 +27,6 @@ import type { Format } from './lib/report.js';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const TOKEN = randomBytes(16).toString('hex');
-const CONNECTIONS = 10;
 /** valgrind names its control pipes after HOST; the server and callgrind_control must agree on it. */
 const HOST = '127.0.0.1';
 
@@ -34,7 +34,15 @@ type Target = 'naive' | 'jobhook';
 
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
 
-function settings(): { formats: Format[]; warmup: number; count: number; fixture: string } {
+interface Settings {
+  readonly formats: Format[];
+  readonly warmup: number;
+  readonly count: number;
+  readonly connections: number;
+  readonly fixture: string;
+}
+
+function settings(): Settings {
   const number = (name: string, fallback: number): number => {
     const value = Number(process.env[name] ?? fallback);
     if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
@@ -48,6 +56,7 @@ function settings(): { formats: Format[]; warmup: number; count: number; fixture
     formats: formats as Format[],
     warmup: number('BENCH_IR_WARMUP', 12_000),
     count: number('BENCH_IR_COUNT', 4_000),
+    connections: number('BENCH_IR_CONNECTIONS', 10),
     fixture: process.env['BENCH_FIXTURE'] ?? 'transcode-succeeded',
   };
 }
@@ -64,9 +73,9 @@ function bodies(fixture: string, format: Format): () => string {
   };
 }
 
-/** Sends `total` callbacks over CONNECTIONS keep-alive connections; every answer must be a 2xx. */
-async function send(port: number, total: number, next: () => string): Promise<void> {
-  const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+/** Sends `total` callbacks over `connections` keep-alive connections; every answer must be a 2xx. */
+async function send(port: number, total: number, connections: number, next: () => string): Promise<void> {
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
   const post = (): Promise<void> =>
     new Promise((resolve, reject) => {
       const body = next();
@@ -93,7 +102,7 @@ async function send(port: number, total: number, next: () => string): Promise<vo
     });
   let left = total;
   await Promise.all(
-    Array.from({ length: CONNECTIONS }, async () => {
+    Array.from({ length: connections }, async () => {
       while (left-- > 0) await post();
     }),
   );
@@ -123,7 +132,7 @@ async function measure(
   childDir: string,
   target: Target,
   format: Format,
-  config: ReturnType<typeof settings>,
+  config: Settings,
 ): Promise<number> {
   await redis.flush();
   const port = await freePort();
@@ -162,9 +171,9 @@ async function measure(
     const ready = target === 'jobhook' ? `http://${HOST}:${port}/readyz` : `http://${HOST}:${port}/`;
     await waitForHttp(ready, child, target === 'jobhook' ? 200 : undefined, 180_000);
     const next = bodies(config.fixture, format);
-    await send(port, config.warmup, next);
+    await send(port, config.warmup, config.connections, next);
     control(pid, '-i', 'on');
-    await send(port, config.count, next);
+    await send(port, config.count, config.connections, next);
     control(pid, '-d');
   } finally {
     await stop(child, 30_000);
@@ -184,7 +193,7 @@ async function main(): Promise<void> {
   try {
     log(
       `instructions per callback (callgrind; ${config.fixture}, ${config.warmup} warm-up callbacks, ` +
-        `${config.count} counted, ${CONNECTIONS} connections)`,
+        `${config.count} counted, ${config.connections} connections)`,
     );
     log('| format | naive kIr | jobhook kIr | naive ÷ jobhook |');
     log('|---|---:|---:|---:|');
