@@ -47,7 +47,7 @@ export interface Summary {
   /** Median cores the server used, and req/s divided by it: less sensitive to other load on the machine. */
   readonly serverCores: number;
   readonly perCore: number;
-  /** Median Redis CPU per answered request, in µs (0 for the bare server, which stores nothing). */
+  /** Median Redis CPU per answered request, in µs (about 0 for the bare server, which stores nothing). */
   readonly redisUsPerRequest: number;
   /** Median cores used by processes that are not the benchmark's while this cell ran. */
   readonly foreignCores: number;

@@ -138,8 +138,8 @@ export class BatchedAdd {
       const { id, json } = event;
       const batch = this.batch ?? this.open();
       // The JSON as a string: ioredis writes it into the one buffer it makes for the whole call. A Buffer per
-      // event (fewer instructions in ioredis) cost more in throughput and resident memory under load: one more
-      // malloc'd copy per event, freed only by a later GC, fragments the process heap (docs/performance.md).
+      // event saves ioredis some instructions but costs resident memory under load: one more malloc'd copy per
+      // event, freed only by a later GC, fragments the process heap (docs/performance.md).
       batch.args.push(
         this.dedupePrefix + id,
         this.packer.args(id, event.type, Date.now()),
