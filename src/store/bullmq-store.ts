@@ -2,7 +2,8 @@ import { Queue } from 'bullmq';
 import type { RedisClient } from '../redis/connect.js';
 import { JobhookError, isJobhookError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { BatchedAdd, loadAddStandardJob } from './batched-add.js';
+import { checkBullmq } from './add-script.js';
+import { BatchedAdd } from './batched-add.js';
 import { decodeEvent, type EncodedEvent } from './encoded.js';
 import { withDeadline } from './deadline.js';
 import { EVENTS_QUEUE, QUARANTINE_QUEUE } from './queues.js';
@@ -55,34 +56,31 @@ export class BullmqStore implements CallbackStore {
   }
 
   /**
-   * Sets up the batched write path (src/store/batched-add.ts) when the installed BullMQ's script fits it and this
-   * Redis compiles the wrapper; otherwise events are added one by one with `Queue.add`, and a warning says why.
+   * Sets up the batched write path (src/store/batched-add.ts) when the installed BullMQ is one jobhook's add script
+   * was checked against and this Redis compiles the script; otherwise events are added one by one with
+   * `Queue.add`, and a warning says why.
    */
   async prepare(): Promise<void> {
-    const loaded = loadAddStandardJob();
-    if ('unavailable' in loaded) {
-      this.options.logger.warn({ reason: loaded.unavailable }, 'store: adding events one by one (slower)');
+    const bullmq = checkBullmq();
+    if ('unavailable' in bullmq) {
+      this.options.logger.warn({ reason: bullmq.unavailable }, 'store: adding events one by one (slower)');
       return;
     }
-    const batched = new BatchedAdd({
-      redis: this.redis,
-      queue: this.events,
-      script: loaded.script,
-      dedupeWindowMs: this.options.dedupeWindowMs,
-      completedRetentionSeconds: this.options.completedRetentionSeconds,
-      failedRetentionSeconds: FAILED_RETENTION_SECONDS,
-      timeoutMs: this.options.timeoutMs,
-    });
     try {
-      await batched.check();
+      this.batched = await BatchedAdd.prepare({
+        redis: this.redis,
+        queue: this.events,
+        dedupeWindowMs: this.options.dedupeWindowMs,
+        completedRetentionSeconds: this.options.completedRetentionSeconds,
+        failedRetentionSeconds: FAILED_RETENTION_SECONDS,
+        timeoutMs: this.options.timeoutMs,
+      });
     } catch (error) {
       this.options.logger.warn(
-        { reason: error instanceof Error ? error.message : String(error), bullmq: loaded.version },
+        { reason: error instanceof Error ? error.message : String(error), bullmq: bullmq.version },
         'store: Redis did not load the batched add script; adding events one by one (slower)',
       );
-      return;
     }
-    this.batched = batched;
   }
 
   storeEvents(events: readonly EncodedEvent[]): Promise<StoreReceipt> {
