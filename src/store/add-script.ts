@@ -5,10 +5,11 @@ import { Packr } from 'msgpackr';
 /**
  * jobhook's Lua script that adds a batch of events to `jobhook-events`: what BullMQ's `addStandardJob` script does
  * for the one kind of job jobhook adds — a custom job id, deduplication by that id with a TTL, no parent, delay,
- * priority or LIFO — with the work that does not change within a batch done once per batch. The jobs, the
- * deduplication keys, the wait list, the marker and the event stream it writes are the ones
- * `Queue.add(type, event, { jobId, deduplication: { id, ttl } })` writes (test/batched-add.test.ts compares them
- * field by field); per event it costs Redis about half of what `addStandardJob` costs (docs/performance.md).
+ * priority or LIFO —, doing once per batch what can be done once (the queue's settings, the job counter, the wait
+ * list, the marker). The jobs, the deduplication keys, the wait list, the marker and the event stream it writes
+ * are the ones `Queue.add(type, event, { jobId, deduplication: { id, ttl } })` writes (test/batched-add.test.ts
+ * compares them field by field); per event it costs Redis about half of what `addStandardJob` costs
+ * (docs/performance.md).
  *
  * It is used only with a bullmq whose `addStandardJob` is one it was checked against
  * ({@link VERIFIED_ADD_STANDARD_JOB}); with any other, the store adds events one by one with `Queue.add`.
@@ -62,14 +63,12 @@ if queueAttributes[1] then
 elseif queueAttributes[2] then
   pausedOrMaxed = rcall("LLEN", activeKey) >= tonumber(queueAttributes[2])
 end
--- addBaseMarkerIfNeeded: the same ZADD for every job; once is the same.
-local marked = pausedOrMaxed
 
 local results = {}
+-- The ids of the jobs stored, pushed at the end in one LPUSH (the same list as one LPUSH per job).
+local waiting = {}
 for i = 7, #ARGV, 4 do
   local jobId, name, timestamp, data = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
-  -- the job counter, increased for every job also with a custom id
-  rcall("INCR", idKey)
   local jobIdKey = jobPrefix .. jobId
   local deduplicationKey = dedupePrefix .. jobId
   local stored = false
@@ -97,16 +96,20 @@ for i = 7, #ARGV, 4 do
     rcall("HMSET", jobIdKey, "name", name, "data", data, "opts", optsHead .. quotedId .. optsMid .. quotedId .. optsTail,
       "timestamp", timestamp, "delay", 0, "priority", 0, "deid", jobId)
     rcall("XADD", eventsKey, "*", "event", "added", "jobId", jobId, "name", name)
-    -- addJobInTargetList (FIFO)
-    rcall("LPUSH", waitKey, jobId)
-    if not marked then
-      rcall("ZADD", markerKey, 0, "0")
-      marked = true
-    end
+    waiting[#waiting + 1] = jobId
     rcall("XADD", eventsKey, "MAXLEN", "~", maxEvents, "*", "event", "waiting", "jobId", jobId)
     results[#results + 1] = ${ADDED}
   else
     results[#results + 1] = ${DUPLICATE}
+  end
+end
+-- The job counter: BullMQ increases it for every job, also one with a custom id.
+rcall("INCRBY", idKey, #results)
+if #waiting > 0 then
+  -- addJobInTargetList (FIFO), and addBaseMarkerIfNeeded: the same ZADD for every job, so once.
+  rcall("LPUSH", waitKey, unpack(waiting))
+  if not pausedOrMaxed then
+    rcall("ZADD", markerKey, 0, "0")
   end
 end
 return results
