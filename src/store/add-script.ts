@@ -67,7 +67,7 @@ end
 local results = {}
 -- The ids of the jobs stored, pushed at the end in one LPUSH (the same list as one LPUSH per job).
 local waiting = {}
-for i = 7, #ARGV, 4 do
+for i = ${ADD_SCRIPT_HEADER + 1}, #ARGV, ${ADD_SCRIPT_ARGS_PER_EVENT} do
   local jobId, name, timestamp, data = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local jobIdKey = jobPrefix .. jobId
   local deduplicationKey = dedupePrefix .. jobId
