@@ -47,8 +47,6 @@ function batched(on: Queue, timeoutMs = 5000, client: Redis = redis): Promise<Ba
     redis: client,
     queue: on,
     dedupeWindowMs: WINDOW_MS,
-    completedRetentionSeconds: COMPLETED_S,
-    failedRetentionSeconds: FAILED_S,
     timeoutMs,
   });
 }

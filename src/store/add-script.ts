@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
+import type { JobsOptions } from 'bullmq';
 import { Packr } from 'msgpackr';
 
 /**
@@ -138,27 +139,8 @@ export function checkBullmq(): { version: string } | { unavailable: string } {
   return { version };
 }
 
-export interface JobOptions {
-  readonly dedupeWindowMs: number;
-  readonly completedRetentionSeconds: number;
-  readonly failedRetentionSeconds: number;
-}
-
 /** Packed the way BullMQ packs job options (its Packr settings). */
 const packr = new Packr({ useRecords: false, encodeUndefinedAsNil: true });
-
-/**
- * The options Queue.add stores for `{ jobId: id, deduplication: { id, ttl } }` over the queue's default job
- * options, msgpacked in the order BullMQ merges them.
- */
-export const packJobOptions = (id: string, options: JobOptions): Buffer =>
-  packr.pack({
-    attempts: 0,
-    removeOnComplete: { age: options.completedRetentionSeconds },
-    removeOnFail: { age: options.failedRetentionSeconds },
-    jobId: id,
-    de: { id, ttl: options.dedupeWindowMs },
-  });
 
 /** Stands for the job id in the options whose JSON is split into the script's three parts. */
 const ID_MARK = 'jobhook-job-id-mark';
@@ -179,5 +161,9 @@ export function splitOptionsJson(json: string): [string, string, string] {
   return parts as [string, string, string];
 }
 
-/** The packed options with the marked id, for {@link OPTIONS_JSON_SCRIPT}. */
-export const markedJobOptions = (options: JobOptions): Buffer => packJobOptions(ID_MARK, options);
+/**
+ * The options `Queue.add` stores for `{ jobId, deduplication: { id: jobId, ttl } }` over the queue's default job
+ * options — merged and msgpacked as BullMQ does — with the marked id, for {@link OPTIONS_JSON_SCRIPT}.
+ */
+export const markedJobOptions = (defaults: JobsOptions, dedupeWindowMs: number): Buffer =>
+  packr.pack({ attempts: 0, ...defaults, jobId: ID_MARK, de: { id: ID_MARK, ttl: dedupeWindowMs } });

@@ -9,7 +9,6 @@ import {
   OPTIONS_JSON_SCRIPT,
   markedJobOptions,
   splitOptionsJson,
-  type JobOptions,
 } from './add-script.js';
 import { withDeadline } from './deadline.js';
 import type { EncodedEvent } from './encoded.js';
@@ -30,9 +29,11 @@ import type { EncodedEvent } from './encoded.js';
 export const MAX_BATCH_EVENTS = 16;
 export const MAX_BATCH_CHARS = 4 * 1024 * 1024;
 
-export interface BatchedAddOptions extends JobOptions {
+export interface BatchedAddOptions {
   readonly redis: RedisClient;
+  /** The queue the events go to; its default job options are the jobs' options, as with `Queue.add`. */
   readonly queue: Queue;
+  readonly dedupeWindowMs: number;
   /** Bound on one batch; past it every event of the batch fails with StoreUnavailable. */
   readonly timeoutMs: number;
 }
@@ -75,7 +76,11 @@ export class BatchedAdd {
   static async prepare(options: BatchedAddOptions): Promise<BatchedAdd> {
     const { redis, queue, dedupeWindowMs } = options;
     await redis.script('LOAD', ADD_SCRIPT);
-    const json = await redis.eval(OPTIONS_JSON_SCRIPT, 0, markedJobOptions(options));
+    const json = await redis.eval(
+      OPTIONS_JSON_SCRIPT,
+      0,
+      markedJobOptions(queue.defaultJobOptions, dedupeWindowMs),
+    );
     if (typeof json !== 'string') throw new Error('Redis did not encode the job options');
     const header = [
       queue.keys[''] ?? '',

@@ -71,8 +71,6 @@ export class BullmqStore implements CallbackStore {
         redis: this.redis,
         queue: this.events,
         dedupeWindowMs: this.options.dedupeWindowMs,
-        completedRetentionSeconds: this.options.completedRetentionSeconds,
-        failedRetentionSeconds: FAILED_RETENTION_SECONDS,
         timeoutMs: this.options.timeoutMs,
       });
     } catch (error) {
