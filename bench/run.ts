@@ -653,7 +653,7 @@ function docSection(report: Report): string {
       `${String(s['warmupSeconds'])} s warm-up; ratios are to the bare server and to the naive receiver at the ` +
       `same connections. Bodies: ${String(s['bodies'])}. "server cores" is the CPU the server used (at most 1 when ` +
       `pinned); "req/s per core" divides by it, which other load on the machine distorts less. "Redis µs/req" is ` +
-      `the CPU Redis spent per answered callback (on the core it shares with the load generator when pinned).`,
+      `the CPU Redis spent per answered callback, its AOF rewrites included (on the core it shares with the load generator when pinned).`,
     '',
     table(report.results),
     '',

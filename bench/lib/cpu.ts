@@ -23,15 +23,18 @@ export function machineBusySeconds(): number {
   return (total - (fields[3] ?? 0) - (fields[4] ?? 0)) / TICKS_PER_SECOND;
 }
 
-/** User and system CPU seconds of a process and its live descendants. */
+/**
+ * User and system CPU seconds of a process and its descendants: the live ones, and the ones it has waited for
+ * (Redis's AOF rewrites run in a forked child, which Redis reaps when the rewrite is done).
+ */
 export function processCpuSeconds(pid: number): number {
   let ticks = 0;
   for (const p of [pid, ...descendants(pid)]) {
     try {
       const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // Fields 14 and 15 of stat (utime, stime); the slice starts at field 3.
-      ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+      // Fields 14 to 17 of stat (utime, stime, cutime, cstime); the slice starts at field 3.
+      for (let i = 11; i <= 14; i++) ticks += Number(fields[i] ?? 0);
     } catch {
       // exited meanwhile
     }
