@@ -15,10 +15,10 @@ import { createReceiver } from './receive/receiver.js';
 import { connectRedis, createRedis, type RedisClient } from './redis/connect.js';
 import { checkRedisSettings } from './redis/settings.js';
 import { Spool } from './spool/spool.js';
-import { BullmqStore } from './store/bullmq-store.js';
-import { SpoolingStore } from './store/spooling-store.js';
-import type { CallbackStore } from './store/types.js';
-import { startWorker, type WorkerRole } from './worker/worker.js';
+import { BullmqStore } from './queue/bullmq-store.js';
+import { SpoolingStore } from './queue/spooling-store.js';
+import type { CallbackStore } from './queue/types.js';
+import { startWorker, type WorkerRole } from './queue/worker.js';
 
 export interface ServiceOptions {
   readonly config: Config;

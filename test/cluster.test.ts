@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { CloudEvent } from '../src/events/schema.js';
 import type { JobhookEvent } from '../src/events/types.js';
-import { EVENTS_QUEUE, QUARANTINE_QUEUE } from '../src/store/queues.js';
+import { EVENTS_QUEUE, QUARANTINE_QUEUE } from '../src/queue/queues.js';
 import { loadFixtures, type Fixture } from './helpers/fixtures.js';
 import { flush, startJobhook, storedEvents, withToken, type RunningJobhook } from './helpers/jobhook.js';
 import { RedisCluster } from './helpers/redis-cluster.js';

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, it, type ExpectStatic } from 'vitest';
 import type { ErrorCode } from '../src/errors.js';
 import { CloudEvent } from '../src/events/schema.js';
 import type { JobhookEvent } from '../src/events/types.js';
-import { EVENTS_QUEUE, QUARANTINE_QUEUE } from '../src/store/queues.js';
-import type { QuarantineEntry } from '../src/store/types.js';
+import { EVENTS_QUEUE, QUARANTINE_QUEUE } from '../src/queue/queues.js';
+import type { QuarantineEntry } from '../src/queue/types.js';
 import {
   destroyOpenSockets,
   freshGet,

@@ -4,10 +4,10 @@ import { DEFAULT_DOCUMENT_LIMITS } from '../src/body/parse.js';
 import { JobhookError } from '../src/errors.js';
 import { CloudEvent } from '../src/events/schema.js';
 import type { JobhookEvent } from '../src/events/types.js';
-import { decodeEvent, type EncodedEvent } from '../src/store/encoded.js';
+import { decodeEvent, type EncodedEvent } from '../src/queue/encoded.js';
 import { createProviders } from '../src/providers/index.js';
 import { AUTO_ROUTE, createReceiver, type CallbackRequest } from '../src/receive/receiver.js';
-import type { CallbackStore, QuarantineEntry, StoreReceipt } from '../src/store/types.js';
+import type { CallbackStore, QuarantineEntry, StoreReceipt } from '../src/queue/types.js';
 import { loadFixtures } from './helpers/fixtures.js';
 
 /**

@@ -10,7 +10,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { AUTO_ROUTE, type Receiver } from '../receive/receiver.js';
 import type { SpoolStats } from '../spool/spool.js';
-import type { CallbackStore } from '../store/types.js';
+import type { CallbackStore } from '../queue/types.js';
 import { readBody } from './read-body.js';
 import { errorResponse, jsonResponse, textResponse } from './respond.js';
 

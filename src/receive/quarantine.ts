@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RawRequest } from '../providers/types.js';
-import type { QuarantineEntry } from '../store/types.js';
+import type { QuarantineEntry } from '../queue/types.js';
 
 /** Headers never kept with a quarantined body: they carry credentials. */
 const DROPPED = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-jobhook-token']);

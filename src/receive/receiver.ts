@@ -5,8 +5,8 @@ import type { Delivery } from '../events/build.js';
 import { isoTime } from '../events/time.js';
 import type { ProviderSet } from '../providers/index.js';
 import { headerOf, type CallbackProvider, type ParsedDocument, type RawRequest } from '../providers/types.js';
-import { encodeEvent, type EncodedEvent } from '../store/encoded.js';
-import type { CallbackStore, QuarantineEntry, StoreReceipt, StoredEvent } from '../store/types.js';
+import { encodeEvent, type EncodedEvent } from '../queue/encoded.js';
+import type { CallbackStore, QuarantineEntry, StoreReceipt, StoredEvent } from '../queue/types.js';
 import { quarantineEntry } from './quarantine.js';
 
 /** `POST /v1/callbacks` detects the provider; `POST /v1/callbacks/<route>` names it. */

@@ -26,7 +26,7 @@ export function createRedis(url: string, options: RedisClientOptions): RedisClie
   const failFast = {
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
-    // Events are batched by the store itself (src/store/batched-add.ts); a second batching layer would only
+    // Events are batched by the store itself (src/queue/batched-add.ts); a second batching layer would only
     // delay each batch by one more turn of the event loop.
     enableAutoPipelining: false,
   };

@@ -4,8 +4,8 @@ import { DEFAULT_DOCUMENT_LIMITS } from '../../src/body/parse.js';
 import type { JobhookEvent } from '../../src/events/types.js';
 import { createProviders } from '../../src/providers/index.js';
 import { createReceiver } from '../../src/receive/receiver.js';
-import { decodeEvent } from '../../src/store/encoded.js';
-import type { CallbackStore } from '../../src/store/types.js';
+import { decodeEvent } from '../../src/queue/encoded.js';
+import type { CallbackStore } from '../../src/queue/types.js';
 
 export const PROVIDERS_DIR = join(import.meta.dirname, '../../src/providers');
 

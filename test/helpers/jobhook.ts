@@ -8,8 +8,8 @@ import type { JobhookEvent } from '../../src/events/types.js';
 import { createLogger } from '../../src/log.js';
 import { createMetrics } from '../../src/metrics.js';
 import { startService, type Service } from '../../src/service.js';
-import { EVENTS_QUEUE, QUARANTINE_QUEUE } from '../../src/store/queues.js';
-import type { QuarantineEntry } from '../../src/store/types.js';
+import { EVENTS_QUEUE, QUARANTINE_QUEUE } from '../../src/queue/queues.js';
+import type { QuarantineEntry } from '../../src/queue/types.js';
 import type { RedisServer } from './redis-server.js';
 
 export const TEST_TOKEN = 'test-token-0123456789abcdef';

@@ -56,7 +56,7 @@ export class BullmqStore implements CallbackStore {
   }
 
   /**
-   * Sets up the batched write path (src/store/batched-add.ts) when the installed BullMQ is one jobhook's add script
+   * Sets up the batched write path (src/queue/batched-add.ts) when the installed BullMQ is one jobhook's add script
    * was checked against and this Redis compiles the script; otherwise events are added one by one with
    * `Queue.add`, and a warning says why.
    */

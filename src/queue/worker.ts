@@ -1,6 +1,6 @@
 import type { RedisClient } from '../redis/connect.js';
 import type { Logger } from '../log.js';
-import { EVENTS_QUEUE } from '../store/queues.js';
+import { EVENTS_QUEUE } from './queues.js';
 
 export interface WorkerRole {
   stop(): Promise<void>;

@@ -16,7 +16,7 @@ import type { EncodedEvent } from './encoded.js';
 /**
  * Adds events to a BullMQ queue in batches: the events that reach the store in one turn of the event loop are
  * written by one Redis call (or a few, at most {@link MAX_BATCH_EVENTS} events each) of jobhook's add script
- * (src/store/add-script.ts). The jobs it creates are the jobs `Queue.add(type, event, { jobId, deduplication })`
+ * (src/queue/add-script.ts). The jobs it creates are the jobs `Queue.add(type, event, { jobId, deduplication })`
  * creates (test/batched-add.test.ts compares them field by field); what it saves is the per-call work of
  * `Queue.add`, of ioredis and of BullMQ's general-purpose script, which is most of a callback's cost when every
  * event is a separate call.
