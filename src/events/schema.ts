@@ -79,6 +79,14 @@ export const EventData = z.object({
 
 export const Channel = z.enum(['http', 'tdmq', 'poll', 'replay']);
 
+/** Extension attributes of events that belong to a chain (CONTRACT.md §6.4) or were emitted by a handler. */
+const Lineage = {
+  /** Extension: the id of the event whose handler caused this one. */
+  causationid: z.string().min(1).optional(),
+  /** Extension: the id of the first event of the chain. */
+  correlationid: z.string().min(1).optional(),
+};
+
 export const CloudEvent = z.object({
   specversion: z.literal('1.0'),
   id: z.string().min(1),
@@ -94,4 +102,25 @@ export const CloudEvent = z.object({
   receivedat: Rfc3339.optional(),
   /** Extension: the TDMQ (CMQ) message id, when the callback came through TDMQ. */
   tdmqmsgid: z.string().optional(),
+  ...Lineage,
 });
+
+/** `app.<word>[.<word>…]`: the types handlers may emit (CONTRACT.md §5.6). */
+export const APP_TYPE = /^app(\.[A-Za-z0-9_-]+)+$/;
+
+/** An event a handler emitted with `ctx.emit`: source `/jobhook/<handler>`, any JSON as data. */
+export const AppCloudEvent = z.object({
+  specversion: z.literal('1.0'),
+  id: z.string().min(1),
+  source: z.string().regex(/^\/jobhook(\/[a-z0-9-]+)?$/, 'source /jobhook/<handler>'),
+  type: z.string().regex(APP_TYPE, 'app.<name>'),
+  subject: z.string().min(1).optional(),
+  time: Rfc3339,
+  datacontenttype: z.literal('application/json'),
+  data: z.json(),
+  channel: Channel.optional(),
+  ...Lineage,
+});
+
+/** Any event of `jobhook-events`: a provider's job outcome or a handler's derived event. */
+export const AnyCloudEvent = z.union([CloudEvent, AppCloudEvent]);

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { EventType } from './catalog.js';
-import type { CloudEvent, EventData as EventDataSchema } from './schema.js';
+import type { AppCloudEvent, CloudEvent, EventData as EventDataSchema } from './schema.js';
 
 export type EventData = z.infer<typeof EventDataSchema>;
 export type EventChannel = NonNullable<z.infer<typeof CloudEvent>['channel']>;
@@ -21,3 +21,24 @@ export type JobhookEvent<T extends EventType = EventType> = Omit<
   type: T;
   data: DataFor<T>;
 };
+
+/** A JSON value (the data of an emitted event). */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** The type of an event a handler emits: `app.…`. */
+export type AppEventType = `app.${string}`;
+
+/** An event a handler emitted (`ctx.emit`); `AppEvent<'app.thumbs.ready'>` narrows `type`. */
+export type AppEvent<T extends AppEventType = AppEventType> = Omit<
+  z.infer<typeof AppCloudEvent>,
+  'type' | 'data'
+> & {
+  type: T;
+  data: JsonValue;
+};
+
+/** Every type an event in `jobhook-events` may have. */
+export type AnyEventType = EventType | AppEventType;
+
+/** Any event in `jobhook-events`: a provider's job outcome or a handler's derived event. */
+export type AnyEvent = JobhookEvent | AppEvent;

@@ -1,0 +1,77 @@
+import type { Logger } from '../log.js';
+import type { AnyEvent, AppEventType, JsonValue } from '../events/types.js';
+import type { RetryPolicy } from './config/schema.js';
+import type { Matcher } from './filter.js';
+
+/** What `ctx.emit` stored: the derived event's id, and whether an earlier run had already stored it. */
+export interface Emitted {
+  readonly id: string;
+  readonly duplicate: boolean;
+}
+
+export interface EmitOptions {
+  /** Tells apart several events of one type emitted by one run; part of the derived id. */
+  readonly key?: string;
+}
+
+/** The second argument of `handle` (CONTRACT.md §5.3). */
+export interface HandlerContext<Options = Readonly<Record<string, unknown>>> {
+  /** The handler's name. */
+  readonly handler: string;
+  /** A pino logger whose lines carry the event id, the handler and the attempt. */
+  readonly log: Logger;
+  /** 1 on the first run of this (event, handler), 2 on the first retry, … */
+  readonly attempt: number;
+  /** Aborted when the run's timeout passes and when the shutdown grace period ends. */
+  readonly signal: AbortSignal;
+  /** The handler entry's `options`, frozen. */
+  readonly options: Options;
+  /**
+   * Stores a derived event in `jobhook-events` (type `app.…`). Its id comes from the causing event, the handler,
+   * the type and `key`, so a run that is retried emits no second copy.
+   */
+  emit(type: AppEventType, data: JsonValue, options?: EmitOptions): Promise<Emitted>;
+}
+
+export type HandleFunction<E = AnyEvent, Options = Readonly<Record<string, unknown>>> = (
+  event: E,
+  ctx: HandlerContext<Options>,
+) => unknown;
+
+export type HandlerKind = 'forward' | 'module' | 'code';
+
+/** A handler as the runtime uses it: validated, merged with its module, its filter compiled. Frozen. */
+export interface HandlerSpec {
+  readonly name: string;
+  /** Its BullMQ queue: one job per (event, handler). */
+  readonly queue: string;
+  readonly kind: HandlerKind;
+  /** Where it comes from, for logs: `forward https://…`, `module /srv/handlers/audit.mjs`, `code`. */
+  readonly origin: string;
+  readonly matches: Matcher;
+  readonly retry: RetryPolicy;
+  readonly timeoutMs: number;
+  readonly concurrency: number;
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly handle: HandleFunction;
+}
+
+/** A subscription: matching events are copied into `queue` (job id = event id). */
+export interface SubscriptionSpec {
+  readonly queue: string;
+  readonly matches: Matcher;
+  /** Attempts and backoff the copies carry for the consumer; undefined: BullMQ's default of one attempt. */
+  readonly retry: RetryPolicy | undefined;
+}
+
+/** Everything the configuration file says, ready to run. */
+export interface HandlerConfig {
+  /** The file it came from; undefined when there is none (no handlers, events stay in jobhook-events). */
+  readonly file: string | undefined;
+  readonly handlers: readonly HandlerSpec[];
+  readonly subscriptions: readonly SubscriptionSpec[];
+}
+
+export const DEFAULT_TIMEOUT_MS = 60_000;
+export const DEFAULT_CONCURRENCY = 8;
+export const DEFAULT_FORWARD_TIMEOUT_MS = 15_000;
