@@ -1,15 +1,16 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { CloudEvent } from '../src/events/schema.js';
+import { AnyCloudEvent } from '../src/events/schema.js';
 
 /** Writes schema/cloudevent.schema.json from the zod source of the event types (`npm run schema`). */
 export function eventJsonSchema(): Record<string, unknown> {
   return {
     $id: 'https://jobhook.dev/schema/cloudevent.schema.json',
     title: 'jobhook CloudEvent',
-    description: 'A job outcome from Tencent CI, Qiniu or COS batch, as stored in the jobhook-events queue.',
-    ...z.toJSONSchema(CloudEvent, { target: 'draft-2020-12', io: 'output' }),
+    description:
+      'An event of the jobhook-events queue and of subscription queues: a job outcome from Tencent CI, Qiniu or COS batch, or an event a handler emitted (type app.*).',
+    ...z.toJSONSchema(AnyCloudEvent, { target: 'draft-2020-12', io: 'output' }),
   };
 }
 
