@@ -21,97 +21,147 @@ export const VERIFIED_ADD_STANDARD_JOB: Readonly<Record<string, string>> = {
   '2eee45c9ffc54d24681b737f926016a7f7464f0d32a5f87f623bffa2fc55413c': '6.7.0',
 };
 
-/** The queue keys the script takes, in its order. */
-export const ADD_SCRIPT_KEYS = ['wait', 'meta', 'id', 'active', 'events', 'marker'] as const;
-
-/** Arguments before the events: job key prefix, deduplication key prefix, TTL, the three parts of the options. */
-export const ADD_SCRIPT_HEADER = 6;
+/** Arguments before the events: the queue's key prefix, the deduplication TTL, the three parts of the options. */
+export const ADD_SCRIPT_HEADER = 5;
 
 /** Arguments per event: id, name (the event type), timestamp (ms), data (the event JSON). */
 export const ADD_SCRIPT_ARGS_PER_EVENT = 4;
 
-/** Per event: stored. */
+/** Per job: stored. */
 export const ADDED = 0;
-/** Per event: not stored, its deduplication key or its job already existed. */
+/** Per job: not stored, its deduplication key or its job already existed. */
 export const DUPLICATE = 1;
 
 /**
- * KEYS: wait, meta, id, active, events, marker.
- * ARGV: job key prefix (`<prefix>:jobhook-events:`), deduplication key prefix (`…:de:`), deduplication TTL (ms),
- * the job options' JSON before, between and after the two places of the job id; then per event id, name,
- * timestamp, data. Returns one integer per event: 0 stored, 1 duplicate.
+ * Lua functions that add jobs to BullMQ queues as `addStandardJob` does for jobhook's kind of job, doing once per
+ * queue and call what can be done once. A queue is named by its key prefix (`<prefix>:<name>:`); the scripts
+ * build the keys from it, as BullMQ's own scripts build job keys, so on a Redis Cluster every queue must share
+ * one hash slot (a hash-tag prefix such as `{jobhook}`).
  *
  * Each step names the part of addStandardJob it stands for.
  */
-export const ADD_SCRIPT = `
+const ADD_JOBS_LUA = `
 local rcall = redis.call
-local waitKey, metaKey, idKey, activeKey, eventsKey, markerKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
-local jobPrefix, dedupePrefix, ttl = ARGV[1], ARGV[2], ARGV[3]
-local optsHead, optsMid, optsTail = ARGV[4], ARGV[5], ARGV[6]
 
--- getOrSetMaxEvents
-local maxEvents = rcall("HGET", metaKey, "opts.maxLenEvents")
-if not maxEvents then
-  maxEvents = 10000
-  rcall("HSET", metaKey, "opts.maxLenEvents", maxEvents)
+-- A queue's state for this call: getOrSetMaxEvents, and isQueuePausedOrMaxed (nothing here changes 'paused',
+-- 'concurrency' or the active list, so it is read once).
+local function openQueue(queueKey)
+  local metaKey = queueKey .. "meta"
+  local maxEvents = rcall("HGET", metaKey, "opts.maxLenEvents")
+  if not maxEvents then
+    maxEvents = 10000
+    rcall("HSET", metaKey, "opts.maxLenEvents", maxEvents)
+  end
+  local pausedOrMaxed = false
+  local queueAttributes = rcall("HMGET", metaKey, "paused", "concurrency")
+  if queueAttributes[1] then
+    pausedOrMaxed = true
+  elseif queueAttributes[2] then
+    pausedOrMaxed = rcall("LLEN", queueKey .. "active") >= tonumber(queueAttributes[2])
+  end
+  return { key = queueKey, events = queueKey .. "events", maxEvents = maxEvents, pausedOrMaxed = pausedOrMaxed,
+    count = 0, waiting = {} }
 end
 
--- isQueuePausedOrMaxed: nothing in this script changes 'paused', 'concurrency' or the active list.
-local pausedOrMaxed = false
-local queueAttributes = rcall("HMGET", metaKey, "paused", "concurrency")
-if queueAttributes[1] then
-  pausedOrMaxed = true
-elseif queueAttributes[2] then
-  pausedOrMaxed = rcall("LLEN", activeKey) >= tonumber(queueAttributes[2])
-end
-
-local results = {}
--- The ids of the jobs stored, pushed at the end in one LPUSH (the same list as one LPUSH per job).
-local waiting = {}
-for i = ${ADD_SCRIPT_HEADER + 1}, #ARGV, ${ADD_SCRIPT_ARGS_PER_EVENT} do
-  local jobId, name, timestamp, data = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
-  local jobIdKey = jobPrefix .. jobId
-  local deduplicationKey = dedupePrefix .. jobId
-  local stored = false
+-- One job with a custom id, deduplicated by that id for ttl ms; the options' JSON in three parts around the id.
+-- Returns ${ADDED} when stored, ${DUPLICATE} when its job or its deduplication key existed.
+local function addJob(q, ttl, optsHead, optsMid, optsTail, jobId, name, timestamp, data)
+  q.count = q.count + 1
+  local jobIdKey = q.key .. jobId
+  local deduplicationKey = q.key .. "de:" .. jobId
   if rcall("EXISTS", jobIdKey) == 1 then
     -- handleDuplicatedJob, without a parent
-    rcall("XADD", eventsKey, "MAXLEN", "~", maxEvents, "*", "event", "duplicated", "jobId", jobId)
-  elseif rcall("SET", deduplicationKey, jobId, "PX", ttl, "NX") then
-    stored = true
-  else
+    rcall("XADD", q.events, "MAXLEN", "~", q.maxEvents, "*", "event", "duplicated", "jobId", jobId)
+    return ${DUPLICATE}
+  end
+  if not rcall("SET", deduplicationKey, jobId, "PX", ttl, "NX") then
     -- deduplicateJobWithoutReplace with a TTL, and recoverStaleDeduplicationKey
     local current = rcall("GET", deduplicationKey)
-    if current and rcall("PTTL", deduplicationKey) == -1 and rcall("EXISTS", jobPrefix .. current) == 0 then
+    if current and rcall("PTTL", deduplicationKey) == -1 and rcall("EXISTS", q.key .. current) == 0 then
       rcall("DEL", deduplicationKey)
-      rcall("DEL", jobPrefix .. "dn:" .. jobId)
+      rcall("DEL", q.key .. "dn:" .. jobId)
       rcall("SET", deduplicationKey, jobId, "PX", ttl)
-      stored = true
     else
-      rcall("XADD", eventsKey, "MAXLEN", "~", maxEvents, "*", "event", "deduplicated", "jobId", current,
+      rcall("XADD", q.events, "MAXLEN", "~", q.maxEvents, "*", "event", "deduplicated", "jobId", current,
         "deduplicationId", jobId, "deduplicatedJobId", jobId)
+      return ${DUPLICATE}
     end
   end
-  if stored then
-    -- storeJob: the options as cjson encodes them, the id in its two places
-    local quotedId = cjson.encode(jobId)
-    rcall("HMSET", jobIdKey, "name", name, "data", data, "opts", optsHead .. quotedId .. optsMid .. quotedId .. optsTail,
-      "timestamp", timestamp, "delay", 0, "priority", 0, "deid", jobId)
-    rcall("XADD", eventsKey, "*", "event", "added", "jobId", jobId, "name", name)
-    waiting[#waiting + 1] = jobId
-    rcall("XADD", eventsKey, "MAXLEN", "~", maxEvents, "*", "event", "waiting", "jobId", jobId)
-    results[#results + 1] = ${ADDED}
-  else
-    results[#results + 1] = ${DUPLICATE}
+  -- storeJob: the options as cjson encodes them, the id in its two places
+  local quotedId = cjson.encode(jobId)
+  rcall("HMSET", jobIdKey, "name", name, "data", data, "opts", optsHead .. quotedId .. optsMid .. quotedId .. optsTail,
+    "timestamp", timestamp, "delay", 0, "priority", 0, "deid", jobId)
+  rcall("XADD", q.events, "*", "event", "added", "jobId", jobId, "name", name)
+  q.waiting[#q.waiting + 1] = jobId
+  rcall("XADD", q.events, "MAXLEN", "~", q.maxEvents, "*", "event", "waiting", "jobId", jobId)
+  return ${ADDED}
+end
+
+-- Once per queue and call: the job counter (BullMQ increases it for every add, also one with a custom id or a
+-- duplicate), the wait list (one LPUSH: the same list as one per job, FIFO) and addBaseMarkerIfNeeded.
+local function closeQueue(q)
+  rcall("INCRBY", q.key .. "id", q.count)
+  if #q.waiting > 0 then
+    rcall("LPUSH", q.key .. "wait", unpack(q.waiting))
+    if not q.pausedOrMaxed then
+      rcall("ZADD", q.key .. "marker", 0, "0")
+    end
   end
 end
--- The job counter: BullMQ increases it for every job, also one with a custom id.
-rcall("INCRBY", idKey, #results)
-if #waiting > 0 then
-  -- addJobInTargetList (FIFO), and addBaseMarkerIfNeeded: the same ZADD for every job, so once.
-  rcall("LPUSH", waitKey, unpack(waiting))
-  if not pausedOrMaxed then
-    rcall("ZADD", markerKey, 0, "0")
+`;
+
+/**
+ * The receiver's script: a batch of events into one queue (`jobhook-events`).
+ * KEYS[1]: the queue's meta key (it places the call on the queue's node of a cluster).
+ * ARGV: the queue's key prefix (`<prefix>:jobhook-events:`), the deduplication TTL (ms), the job options' JSON
+ * before, between and after the two places of the job id; then per event id, name, timestamp, data.
+ * Returns one integer per event: 0 stored, 1 duplicate.
+ */
+export const ADD_SCRIPT = `${ADD_JOBS_LUA}
+local q = openQueue(ARGV[1])
+local ttl, optsHead, optsMid, optsTail = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local results = {}
+for i = ${ADD_SCRIPT_HEADER + 1}, #ARGV, ${ADD_SCRIPT_ARGS_PER_EVENT} do
+  results[#results + 1] = addJob(q, ttl, optsHead, optsMid, optsTail, ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3])
+end
+closeQueue(q)
+return results
+`;
+
+/** Arguments per target queue of the dispatch script: key prefix, deduplication TTL, the options' three parts. */
+export const DISPATCH_ARGS_PER_TARGET = 5;
+
+/**
+ * The worker's script: events into several queues at once (handler runs and subscription copies), each event's
+ * data given once for all its jobs.
+ * KEYS[1]: a key of the queues' slot (it places the call on their node of a cluster).
+ * ARGV: the number of targets; per target its queue key prefix, deduplication TTL and options' three parts; then
+ * per event its name, timestamp, data and number of jobs, and per job the target's number (1-based) and job id.
+ * Returns one integer per job, in order: 0 stored, 1 duplicate.
+ */
+export const DISPATCH_SCRIPT = `${ADD_JOBS_LUA}
+local targets = tonumber(ARGV[1])
+local queues = {}
+local results = {}
+local i = 2 + targets * ${DISPATCH_ARGS_PER_TARGET}
+while i <= #ARGV do
+  local name, timestamp, data, jobs = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3])
+  i = i + 4
+  for _ = 1, jobs do
+    local target = tonumber(ARGV[i])
+    local at = 2 + (target - 1) * ${DISPATCH_ARGS_PER_TARGET}
+    local q = queues[target]
+    if not q then
+      q = openQueue(ARGV[at])
+      queues[target] = q
+    end
+    results[#results + 1] = addJob(q, ARGV[at + 1], ARGV[at + 2], ARGV[at + 3], ARGV[at + 4], ARGV[i + 1], name,
+      timestamp, data)
+    i = i + 2
   end
+end
+for _, q in pairs(queues) do
+  closeQueue(q)
 end
 return results
 `;
@@ -162,8 +212,9 @@ export function splitOptionsJson(json: string): [string, string, string] {
 }
 
 /**
- * The options `Queue.add` stores for `{ jobId, deduplication: { id: jobId, ttl } }` over the queue's default job
- * options — merged and msgpacked as BullMQ does — with the marked id, for {@link OPTIONS_JSON_SCRIPT}.
+ * The options `Queue.add` stores for `{ jobId, deduplication: { id: jobId, ttl } }` over `options` (the queue's
+ * default job options merged with the job's own) — msgpacked as BullMQ does — with the marked id, for
+ * {@link OPTIONS_JSON_SCRIPT}.
  */
-export const markedJobOptions = (defaults: JobsOptions, dedupeWindowMs: number): Buffer =>
-  packr.pack({ attempts: 0, ...defaults, jobId: ID_MARK, de: { id: ID_MARK, ttl: dedupeWindowMs } });
+export const markedJobOptions = (options: JobsOptions, dedupeWindowMs: number): Buffer =>
+  packr.pack({ attempts: 0, ...options, jobId: ID_MARK, de: { id: ID_MARK, ttl: dedupeWindowMs } });

@@ -3,7 +3,6 @@ import { JobhookError } from '../errors.js';
 import type { RedisClient } from '../redis/connect.js';
 import {
   ADD_SCRIPT,
-  ADD_SCRIPT_KEYS,
   ADDED,
   DUPLICATE,
   OPTIONS_JSON_SCRIPT,
@@ -56,15 +55,14 @@ export class BatchedAdd {
   private readonly keys: readonly string[];
 
   /**
-   * @param header the script's arguments before the events: job key prefix, deduplication key prefix and TTL,
-   *   the three parts of the job options' JSON
+   * @param header the script's arguments before the events: the queue's key prefix, the deduplication TTL, the
+   *   three parts of the job options' JSON
    */
   private constructor(
     private readonly options: BatchedAddOptions,
     private readonly header: readonly (string | number)[],
   ) {
-    const keys = options.queue.keys;
-    this.keys = ADD_SCRIPT_KEYS.map((name) => keys[name] ?? '');
+    this.keys = [options.queue.keys.meta ?? ''];
     options.redis.defineCommand(COMMAND, { numberOfKeys: this.keys.length, lua: ADD_SCRIPT });
     this.client = options.redis as ScriptClient;
   }
@@ -82,12 +80,7 @@ export class BatchedAdd {
       markedJobOptions(queue.defaultJobOptions, dedupeWindowMs),
     );
     if (typeof json !== 'string') throw new Error('Redis did not encode the job options');
-    const header = [
-      queue.keys[''] ?? '',
-      `${queue.keys.de ?? ''}:`,
-      dedupeWindowMs,
-      ...splitOptionsJson(json),
-    ];
+    const header = [queue.keys[''] ?? '', dedupeWindowMs, ...splitOptionsJson(json)];
     return new BatchedAdd(options, header);
   }
 
