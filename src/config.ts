@@ -44,6 +44,12 @@ export interface Config {
   readonly rateLimitPerSecond: number;
   /** Largest size of the local spool used while Redis cannot take callbacks; 0 turns the spool off. */
   readonly spoolMaxBytes: number;
+  /** `JOBHOOK_CONFIG`: the handler configuration file; undefined: `./jobhook.config.*` when present. */
+  readonly configFile: string | undefined;
+  /** BullMQ's lock duration and stall-check interval for workers (a dead worker's runs return within ~2×). */
+  readonly lockDurationMs: number;
+  /** Events of jobhook-events one worker process dispatches at once. */
+  readonly dispatchConcurrency: number;
 }
 
 const flag = z
@@ -89,6 +95,9 @@ const Env = z.object({
   JOBHOOK_TRUSTED_PROXIES: list.default([]),
   JOBHOOK_AUTH_FAILURES_PER_MINUTE: int(0, 1_000_000).default(30),
   JOBHOOK_RATE_LIMIT_PER_SECOND: int(0, 1_000_000).default(0),
+  JOBHOOK_CONFIG: z.string().min(1).optional(),
+  JOBHOOK_LOCK_DURATION_MS: int(1000, 600_000).default(30_000),
+  JOBHOOK_DISPATCH_CONCURRENCY: int(1, 1000).default(32),
 });
 
 export class ConfigError extends Error {
@@ -143,6 +152,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     trustedProxies: Object.freeze(checkCidrs('JOBHOOK_TRUSTED_PROXIES', e.JOBHOOK_TRUSTED_PROXIES)),
     authFailuresPerMinute: e.JOBHOOK_AUTH_FAILURES_PER_MINUTE,
     rateLimitPerSecond: e.JOBHOOK_RATE_LIMIT_PER_SECOND,
+    configFile: e.JOBHOOK_CONFIG,
+    lockDurationMs: e.JOBHOOK_LOCK_DURATION_MS,
+    dispatchConcurrency: e.JOBHOOK_DISPATCH_CONCURRENCY,
   });
 }
 

@@ -5,6 +5,9 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger, redactUrl, type Logger } from './log.js';
 import { probeRedis } from './redis/connect.js';
 import { findRedisServer, startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded.js';
+import { ConfigFileError } from './handlers/config/errors.js';
+import { loadHandlers, NO_HANDLERS } from './handlers/registry.js';
+import type { HandlerConfig } from './handlers/types.js';
 import { startService } from './service.js';
 
 /** The process edge: reads the environment once, resolves Redis and tokens, starts the roles, handles signals. */
@@ -17,6 +20,7 @@ async function main(): Promise<void> {
     process.stderr.write(`jobhook: ${error.message}\n`);
     process.exit(2);
   }
+  const handlers = await readHandlers(config);
   const logger = createLogger(config.logLevel);
   const tokens = await resolveTokens(config, logger);
   const redis = await resolveRedis(config, logger);
@@ -29,6 +33,8 @@ async function main(): Promise<void> {
     logger,
     redisUrl: redis.url,
     tokens,
+    handlers,
+    workerEndpoints: !forked,
   });
   const receivers = forked ? await forkReceivers(config, redis.url, tokens, logger) : undefined;
   const port = receivers?.port ?? service.port;
@@ -116,6 +122,18 @@ async function receiverProcess(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', () => undefined); // the primary decides; a terminal's ^C reaches every process
+}
+
+/** The configuration file, for the roles that run handlers; a file that cannot be used stops the start (exit 2). */
+async function readHandlers(config: Config): Promise<HandlerConfig> {
+  if (config.role !== 'all' && config.role !== 'worker') return NO_HANDLERS;
+  try {
+    return await loadHandlers({ path: config.configFile, cwd: process.cwd(), env: process.env });
+  } catch (error) {
+    if (!(error instanceof ConfigFileError)) throw error;
+    process.stderr.write(`jobhook: ${error.message}\n`);
+    process.exit(2);
+  }
 }
 
 interface Tokens extends Array<string> {

@@ -18,7 +18,11 @@ import { Spool } from './spool/spool.js';
 import { BullmqStore } from './queue/bullmq-store.js';
 import { SpoolingStore } from './queue/spooling-store.js';
 import type { CallbackStore } from './queue/types.js';
-import { startWorker, type WorkerRole } from './queue/worker.js';
+import { NO_HANDLERS } from './handlers/registry.js';
+import type { HandlerConfig } from './handlers/types.js';
+import { createWorkerApp } from './http/worker-app.js';
+import { createWorkerMetrics } from './queue/worker-metrics.js';
+import { startWorkerRole, type WorkerRole } from './queue/worker-role.js';
 
 export interface ServiceOptions {
   readonly config: Config;
@@ -28,10 +32,17 @@ export interface ServiceOptions {
   /** Tokens to accept (configured or generated); empty only with allowUnauthenticated. */
   readonly tokens: readonly string[];
   readonly metrics?: Metrics;
+  /** The handlers and subscriptions of the configuration file (the worker role); none by default. */
+  readonly handlers?: HandlerConfig;
+  /**
+   * Whether role `worker` serves /healthz, /readyz and /metrics on PORT (default true). False for the primary of
+   * forked receivers (`JOBHOOK_HTTP_PROCESSES` > 1), whose receivers hold the port.
+   */
+  readonly workerEndpoints?: boolean;
 }
 
 export interface Service {
-  /** `http://host:port` of the receiver, when this process runs one. */
+  /** `http://host:port` of the receiver, or of the worker's endpoints, when this process listens. */
   readonly url: string | undefined;
   readonly port: number | undefined;
   /** Graceful stop: refuse new connections, finish in-flight requests (up to the grace period), close Redis. */
@@ -46,6 +57,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   let url: string | undefined;
   let port: number | undefined;
 
+  let worker: WorkerRole | undefined;
   if (config.role === 'all' || config.role === 'worker') {
     const redis = await connected(
       options.redisUrl,
@@ -54,8 +66,42 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       'blocking',
       logger,
     );
-    const worker: WorkerRole = startWorker(redis, logger);
-    stops.push(() => worker.stop());
+    const role = await startWorkerRole({
+      redis,
+      prefix: config.redisPrefix,
+      handlers: options.handlers ?? NO_HANDLERS,
+      logger,
+      metrics: createWorkerMetrics(metrics.registry),
+      dedupeWindowMs: config.dedupeWindowMs,
+      completedRetentionSeconds: config.completedRetentionSeconds,
+      writeTimeoutMs: config.storeTimeoutMs,
+      lockDurationMs: config.lockDurationMs,
+      dispatchConcurrency: config.dispatchConcurrency,
+      shutdownGraceMs: config.shutdownGraceMs,
+    });
+    worker = role;
+    stops.push(async () => {
+      await role.stop();
+      await redis.quit().catch(() => redis.disconnect());
+    });
+  }
+
+  if (config.role === 'worker' && options.workerEndpoints !== false) {
+    // The worker's own /healthz, /readyz and /metrics on PORT (with role all, the receiver serves them).
+    let accepting = true;
+    const role = worker;
+    const app = createWorkerApp({
+      metrics,
+      ready: () => role?.ready() === true,
+      isAccepting: () => accepting,
+    });
+    const server = await listen(app.fetch, config);
+    ({ url, port } = addressOf(server));
+    logger.info({ host: config.host, port }, 'worker endpoints listening');
+    stops.unshift(async () => {
+      accepting = false;
+      await closeServer(server, config.shutdownGraceMs);
+    });
   }
 
   if (config.role === 'all' || config.role === 'http') {
@@ -111,12 +157,11 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       bodyLimitBytes: config.bodyLimitBytes,
       isAccepting: () => accepting,
       access: accessOptions(config),
+      ...(worker === undefined ? {} : { workerReady: () => worker.ready() }),
       ...(spooling === undefined ? {} : { spoolStats: () => spooling.spoolStats() }),
     });
     const server = await listen(app.fetch, config);
-    const address = server.address() as AddressInfo;
-    port = address.port;
-    url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${port}`;
+    ({ url, port } = addressOf(server));
     logger.info({ host: config.host, port }, 'receiver listening');
     stops.unshift(async () => {
       accepting = false;
@@ -135,6 +180,12 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         for (const stop of stops) await stop();
       })()),
   };
+}
+
+function addressOf(server: Server): { url: string; port: number } {
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return { url: `http://${host}:${address.port}`, port: address.port };
 }
 
 function accessOptions(config: Config): AccessOptions {

@@ -49,9 +49,16 @@ describe('graceful shutdown', () => {
     expect((await storedEvents(redis)).map((e) => e.subject)).toEqual(['j-inflight']);
   });
 
-  it('starts and stops the worker role cleanly', async () => {
+  it('starts the worker role with its own endpoints and no receiver, and stops it cleanly', async () => {
     const worker = await startJobhook(redis, { JOBHOOK_ROLE: 'worker' });
-    expect(worker.service.url).toBeUndefined();
+    expect((await fetch(`${worker.url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${worker.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', worker: true });
+    expect((await fetch(`${worker.url}/metrics`)).status).toBe(200);
+    const callback = await worker.post(withToken('/v1/callbacks/tencent-ci'), '<Response/>');
+    expect(callback.status).toBe(404);
+    expect(worker.logs.some((line) => line.includes('no configuration file'))).toBe(true);
     await worker.stop();
     expect(worker.logs.some((line) => line.includes('worker stopped'))).toBe(true);
   });

@@ -27,6 +27,8 @@ export interface AppOptions {
   /** Depth and age of the local spool, for /readyz. */
   readonly spoolStats?: () => SpoolStats;
   readonly access?: AccessOptions;
+  /** With `JOBHOOK_ROLE=all`: whether the worker role in this process is ready, for /readyz. */
+  readonly workerReady?: () => boolean;
 }
 
 export interface AccessOptions {
@@ -62,7 +64,8 @@ export function createApp(options: AppOptions): Hono<Env> {
     const redis = await store.isReady();
     metrics.redisUp.set(redis ? 1 : 0);
     const accepting = options.isAccepting();
-    const ready = redis && accepting;
+    const worker = options.workerReady?.();
+    const ready = redis && accepting && worker !== false;
     const stats = options.spoolStats?.();
     const spool =
       stats === undefined
@@ -75,7 +78,7 @@ export function createApp(options: AppOptions): Hono<Env> {
           };
     return answer(
       requestIdOf(c),
-      { status: ready ? 'ready' : 'unavailable', redis, accepting, spool },
+      { status: ready ? 'ready' : 'unavailable', redis, accepting, spool, worker },
       ready ? 200 : 503,
     );
   });

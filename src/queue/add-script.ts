@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { JobsOptions } from 'bullmq';
+import type { RedisClient } from '../redis/connect.js';
 import { Packr } from 'msgpackr';
 
 /**
@@ -218,3 +219,18 @@ export function splitOptionsJson(json: string): [string, string, string] {
  */
 export const markedJobOptions = (options: JobsOptions, dedupeWindowMs: number): Buffer =>
   packr.pack({ attempts: 0, ...options, jobId: ID_MARK, de: { id: ID_MARK, ttl: dedupeWindowMs } });
+
+/**
+ * The JSON `addStandardJob` stores as the options of a job added with `options` and deduplication for
+ * `dedupeWindowMs` — encoded by this Redis's own `cjson`, so the key order and number format are its — split
+ * around the two places of the job id.
+ */
+export async function storedOptionsJson(
+  redis: RedisClient,
+  options: JobsOptions,
+  dedupeWindowMs: number,
+): Promise<[string, string, string]> {
+  const json = await redis.eval(OPTIONS_JSON_SCRIPT, 0, markedJobOptions(options, dedupeWindowMs));
+  if (typeof json !== 'string') throw new Error('Redis did not encode the job options');
+  return splitOptionsJson(json);
+}

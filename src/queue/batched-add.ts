@@ -1,15 +1,8 @@
 import type { Queue } from 'bullmq';
 import { JobhookError } from '../errors.js';
 import type { RedisClient } from '../redis/connect.js';
-import {
-  ADD_SCRIPT,
-  ADDED,
-  DUPLICATE,
-  OPTIONS_JSON_SCRIPT,
-  markedJobOptions,
-  splitOptionsJson,
-} from './add-script.js';
-import { withDeadline } from './deadline.js';
+import { ADD_SCRIPT, ADDED, DUPLICATE, storedOptionsJson } from './add-script.js';
+import { ScriptBatcher, type ScriptArg } from './script-batcher.js';
 import type { EncodedEvent } from './encoded.js';
 
 /**
@@ -39,32 +32,26 @@ export interface BatchedAddOptions {
 
 const COMMAND = 'jobhookAddEvents';
 
-interface Batch {
-  readonly args: (string | number)[];
-  /** Per event: resolves with whether the event was a duplicate. */
-  readonly resolve: ((duplicate: boolean) => void)[];
-  readonly reject: ((error: Error) => void)[];
-  chars: number;
-}
-
-type ScriptClient = RedisClient & { [COMMAND]: (args: (string | number)[]) => Promise<unknown[]> };
+type ScriptClient = RedisClient & { [COMMAND]: (args: ScriptArg[]) => Promise<unknown[]> };
 
 export class BatchedAdd {
-  private batch: Batch | undefined;
-  private readonly client: ScriptClient;
-  private readonly keys: readonly string[];
+  private readonly batcher: ScriptBatcher;
 
   /**
-   * @param header the script's arguments before the events: the queue's key prefix, the deduplication TTL, the
-   *   three parts of the job options' JSON
+   * @param header the script's arguments before the events: the queue's meta key, its key prefix, the
+   *   deduplication TTL, the three parts of the job options' JSON
    */
-  private constructor(
-    private readonly options: BatchedAddOptions,
-    private readonly header: readonly (string | number)[],
-  ) {
-    this.keys = [options.queue.keys.meta ?? ''];
-    options.redis.defineCommand(COMMAND, { numberOfKeys: this.keys.length, lua: ADD_SCRIPT });
-    this.client = options.redis as ScriptClient;
+  private constructor(options: BatchedAddOptions, header: readonly ScriptArg[]) {
+    options.redis.defineCommand(COMMAND, { numberOfKeys: 1, lua: ADD_SCRIPT });
+    const client = options.redis as ScriptClient;
+    this.batcher = new ScriptBatcher({
+      header,
+      run: (args) => client[COMMAND](args),
+      maxItems: MAX_BATCH_EVENTS,
+      maxChars: MAX_BATCH_CHARS,
+      timeoutMs: options.timeoutMs,
+      what: 'storing events',
+    });
   }
 
   /**
@@ -74,13 +61,8 @@ export class BatchedAdd {
   static async prepare(options: BatchedAddOptions): Promise<BatchedAdd> {
     const { redis, queue, dedupeWindowMs } = options;
     await redis.script('LOAD', ADD_SCRIPT);
-    const json = await redis.eval(
-      OPTIONS_JSON_SCRIPT,
-      0,
-      markedJobOptions(queue.defaultJobOptions, dedupeWindowMs),
-    );
-    if (typeof json !== 'string') throw new Error('Redis did not encode the job options');
-    const header = [queue.keys[''] ?? '', dedupeWindowMs, ...splitOptionsJson(json)];
+    const parts = await storedOptionsJson(redis, queue.defaultJobOptions, dedupeWindowMs);
+    const header = [queue.keys.meta ?? '', queue.keys[''] ?? '', dedupeWindowMs, ...parts];
     return new BatchedAdd(options, header);
   }
 
@@ -88,53 +70,25 @@ export class BatchedAdd {
   add(event: EncodedEvent): Promise<boolean> {
     return new Promise((resolve, reject) => {
       const { json } = event;
-      const batch = this.batch ?? this.open();
       // The JSON as a string: ioredis writes it into the one buffer it makes for the whole call. A Buffer per
       // event saves ioredis some instructions but costs resident memory under load: one more malloc'd copy per
       // event, freed only by a later GC, fragments the process heap (docs/performance.md).
-      batch.args.push(event.id, event.type, Date.now(), json);
-      batch.resolve.push(resolve);
-      batch.reject.push(reject);
-      batch.chars += json.length;
-      if (batch.resolve.length >= MAX_BATCH_EVENTS || batch.chars >= MAX_BATCH_CHARS) this.flush(batch);
+      this.batcher.args().push(event.id, event.type, Date.now(), json);
+      this.batcher.added(
+        {
+          replies: 1,
+          resolve: (replies, at) => {
+            const reply = replies[at];
+            if (reply === ADDED || reply === DUPLICATE) resolve(reply === DUPLICATE);
+            else reject(unexpected(reply));
+          },
+          reject,
+        },
+        json.length,
+      );
     });
-  }
-
-  /** A new batch, written after the current turn of the event loop (or as soon as it is full). */
-  private open(): Batch {
-    const batch: Batch = { args: [...this.keys, ...this.header], resolve: [], reject: [], chars: 0 };
-    this.batch = batch;
-    setImmediate(() => {
-      this.flush(batch);
-    });
-    return batch;
-  }
-
-  private flush(batch: Batch): void {
-    if (this.batch !== batch) return;
-    this.batch = undefined;
-    const written = this.client[COMMAND](batch.args);
-    withDeadline(written, this.options.timeoutMs, 'storing events').then(
-      (results) => {
-        for (let i = 0; i < batch.resolve.length; i++) {
-          const result = results[i];
-          if (result === ADDED || result === DUPLICATE) batch.resolve[i]?.(result === DUPLICATE);
-          else
-            batch.reject[i]?.(
-              new JobhookError('StoreUnavailable', `storing events: unexpected reply ${String(result)}`),
-            );
-        }
-      },
-      (error: unknown) => {
-        written.catch(() => undefined);
-        const failure = unavailable(error);
-        for (const reject of batch.reject) reject(failure);
-      },
-    );
   }
 }
 
-const unavailable = (error: unknown): Error =>
-  error instanceof JobhookError
-    ? error
-    : new JobhookError('StoreUnavailable', 'storing events: Redis refused the write', { cause: error });
+export const unexpected = (reply: unknown): JobhookError =>
+  new JobhookError('StoreUnavailable', `storing events: unexpected reply ${String(reply)}`);

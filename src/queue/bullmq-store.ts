@@ -22,8 +22,8 @@ export interface BullmqStoreOptions {
   readonly logger: Logger;
 }
 
-/** How long failed events stay in the queue (seconds). */
-const FAILED_RETENTION_SECONDS = 7 * 24 * 3600;
+/** How long failed jobs stay in jobhook's queues (seconds). */
+export const FAILED_RETENTION_SECONDS = 7 * 24 * 3600;
 
 export class BullmqStore implements CallbackStore {
   readonly events: Queue;

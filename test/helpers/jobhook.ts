@@ -7,6 +7,8 @@ import { loadConfig, type Config } from '../../src/config.js';
 import type { JobhookEvent } from '../../src/events/types.js';
 import { createLogger } from '../../src/log.js';
 import { createMetrics } from '../../src/metrics.js';
+import { loadHandlers } from '../../src/handlers/registry.js';
+import type { HandlerConfig } from '../../src/handlers/types.js';
 import { startService, type Service } from '../../src/service.js';
 import { EVENTS_QUEUE, QUARANTINE_QUEUE } from '../../src/queue/queues.js';
 import type { QuarantineEntry } from '../../src/queue/types.js';
@@ -30,6 +32,7 @@ export interface RunningJobhook {
 export async function startJobhook(
   redis: { readonly url: string },
   env: Record<string, string> = {},
+  options: { readonly handlers?: HandlerConfig } = {},
 ): Promise<RunningJobhook> {
   const dataDir = await mkdtemp(join(tmpdir(), 'jobhook-data-'));
   const config = loadConfig({
@@ -56,12 +59,18 @@ export async function startJobhook(
     },
   });
   const logger = createLogger(config.logLevel, sink);
+  const handlers =
+    options.handlers ??
+    (config.configFile === undefined
+      ? undefined
+      : await loadHandlers({ path: config.configFile, cwd: process.cwd(), env: { ...process.env, ...env } }));
   const service = await startService({
     config,
     logger,
     redisUrl: config.redisUrl,
     tokens: config.tokens,
     metrics: createMetrics({ defaultMetrics: false }),
+    ...(handlers === undefined ? {} : { handlers }),
   });
   const url = service.url ?? '';
   return {

@@ -1,0 +1,89 @@
+import { handlerQueue } from '../queue/queues.js';
+import { ConfigFileError, type ConfigIssue } from './config/errors.js';
+import { isPlainObject } from './config/env.js';
+import { loadConfigFile, type LoadOptions, type LoadedEntry } from './config/load.js';
+import { RetrySchema } from './config/schema.js';
+import { compileFilter } from './filter.js';
+import { createForward } from './forward/index.js';
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_TIMEOUT_MS,
+  type HandleFunction,
+  type HandlerConfig,
+  type HandlerSpec,
+  type SubscriptionSpec,
+} from './types.js';
+
+/** No configuration file: no handlers, and `jobhook-events` is left to downstream consumers. */
+export const NO_HANDLERS: HandlerConfig = Object.freeze({ file: undefined, handlers: [], subscriptions: [] });
+
+/**
+ * Reads the configuration file and makes every handler and subscription ready to run: modules loaded once,
+ * module and file settings merged (the file's win), defaults applied, filters compiled, all frozen.
+ */
+export async function loadHandlers(options: LoadOptions): Promise<HandlerConfig> {
+  const loaded = await loadConfigFile(options);
+  if (loaded === undefined) return NO_HANDLERS;
+  const problems: ConfigIssue[] = [];
+  const handlers: HandlerSpec[] = [];
+  loaded.handlers.forEach((entry, i) => {
+    const spec = handlerSpec(entry);
+    if (typeof spec === 'string') problems.push({ path: `handlers[${i}].on`, message: spec });
+    else handlers.push(spec);
+  });
+  if (problems.length > 0) throw new ConfigFileError(loaded.file, problems);
+  const subscriptions = loaded.config.subscriptions.map((entry): SubscriptionSpec =>
+    Object.freeze({ queue: entry.queue, matches: compileFilter(entry.on), retry: entry.retry }),
+  );
+  return Object.freeze({
+    file: loaded.file,
+    handlers: Object.freeze(handlers),
+    subscriptions: Object.freeze(subscriptions),
+  });
+}
+
+const DEFAULT_RETRY = RetrySchema.parse({});
+
+/** The runtime form of one entry, or why it cannot have one. */
+function handlerSpec({ entry, module }: LoadedEntry): HandlerSpec | string {
+  const own = module?.exported;
+  const on = entry.on ?? own?.on;
+  if (on === undefined)
+    return module === undefined
+      ? 'a handler needs a filter: on: { type: … }'
+      : `a handler needs a filter: on: { type: … } here or in the default export of ${module.path}`;
+  let handle: HandleFunction;
+  let kind: HandlerSpec['kind'];
+  let origin: string;
+  if (entry.forward !== undefined) {
+    handle = createForward(entry.forward);
+    kind = 'forward';
+    origin = `forward ${new URL(entry.forward.url).origin}`;
+  } else if (own !== undefined && module !== undefined) {
+    handle = own.handle as HandleFunction;
+    kind = 'module';
+    origin = `module ${module.path}`;
+  } else if (entry.handle !== undefined) {
+    handle = entry.handle as HandleFunction;
+    kind = 'code';
+    origin = 'code';
+  } else return 'a handler needs one of forward, module or handle';
+  return Object.freeze({
+    name: entry.name,
+    queue: handlerQueue(entry.name),
+    kind,
+    origin,
+    matches: compileFilter(on),
+    retry: Object.freeze(entry.retry ?? own?.retry ?? DEFAULT_RETRY),
+    timeoutMs: entry.timeout ?? own?.timeout ?? DEFAULT_TIMEOUT_MS,
+    concurrency: entry.concurrency ?? own?.concurrency ?? DEFAULT_CONCURRENCY,
+    options: deepFreeze(entry.options ?? {}),
+    handle,
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (Array.isArray(value)) for (const item of value) deepFreeze(item);
+  else if (isPlainObject(value)) for (const item of Object.values(value)) deepFreeze(item);
+  return Object.freeze(value);
+}

@@ -1,0 +1,71 @@
+import type { AnyEvent } from '../events/types.js';
+import type { Logger } from '../log.js';
+import type { Emitted, EmitOptions, HandlerContext, HandlerSpec } from './types.js';
+import type { AppEventType, JsonValue } from '../events/types.js';
+
+/** A run cut because the worker is shutting down: not a failed attempt, the run goes back to its queue. */
+export class RunInterrupted extends Error {
+  override readonly name = 'RunInterrupted';
+}
+
+/** A run that passed its handler's `timeout`: a failed attempt, retried like any other failure. */
+export class HandlerTimeoutError extends Error {
+  override readonly name = 'HandlerTimeoutError';
+  readonly code = 'Timeout';
+  constructor(timeoutMs: number) {
+    super(`the handler did not finish within its timeout of ${timeoutMs} ms`);
+  }
+}
+
+export interface RunOptions {
+  readonly attempt: number;
+  /** Aborted when the shutdown grace period ends: the run is cut (RunInterrupted). */
+  readonly shutdown: AbortSignal;
+  readonly logger: Logger;
+  /** Stores a derived event on behalf of this run (`ctx.emit`). */
+  readonly emit: (
+    cause: AnyEvent,
+    handler: string,
+    type: AppEventType,
+    data: JsonValue,
+    options?: EmitOptions,
+  ) => Promise<Emitted>;
+}
+
+/**
+ * Runs one attempt of a handler on an event: `handle(event, ctx)` with the context of CONTRACT.md §5.3. Resolves
+ * when the handler does; rejects with what it threw, with HandlerTimeoutError when it outlives its timeout (its
+ * signal is aborted then, and what it does after is not awaited), or with RunInterrupted when the shutdown grace
+ * period ends first. The framework-free core of a handler run: the BullMQ processor is one call into it.
+ */
+export async function runHandler(spec: HandlerSpec, event: AnyEvent, options: RunOptions): Promise<void> {
+  if (options.shutdown.aborted) throw new RunInterrupted('the worker is shutting down');
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new HandlerTimeoutError(spec.timeoutMs)), spec.timeoutMs);
+  const onShutdown = (): void => controller.abort(new RunInterrupted('the shutdown grace period ended'));
+  options.shutdown.addEventListener('abort', onShutdown, { once: true });
+  const ctx: HandlerContext = {
+    handler: spec.name,
+    log: options.logger.child({ eventId: event.id, handler: spec.name, attempt: options.attempt }),
+    attempt: options.attempt,
+    signal: controller.signal,
+    options: spec.options,
+    emit: (type, data, emitOptions) => options.emit(event, spec.name, type, data, emitOptions),
+  };
+  const aborted = new Promise<never>((_, reject) => {
+    controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), {
+      once: true,
+    });
+  });
+  aborted.catch(() => undefined);
+  try {
+    await Promise.race([Promise.resolve().then(() => spec.handle(event, ctx)), aborted]);
+  } catch (error) {
+    // Whatever the handler threw once its signal was aborted, the abort is the reason the run ended.
+    if (controller.signal.aborted) throw controller.signal.reason as Error;
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    options.shutdown.removeEventListener('abort', onShutdown);
+  }
+}

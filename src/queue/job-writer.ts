@@ -1,0 +1,164 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Logger } from '../log.js';
+import type { RedisClient } from '../redis/connect.js';
+import { ADDED, DISPATCH_SCRIPT, DUPLICATE, checkBullmq, storedOptionsJson } from './add-script.js';
+import { unexpected } from './batched-add.js';
+import { ScriptBatcher, type ScriptArg } from './script-batcher.js';
+
+/** A queue jobs are written to, with the options its jobs carry (as `Queue.add` takes them). */
+export interface WriteTarget {
+  readonly queue: string;
+  readonly options: JobsOptions;
+}
+
+/** One job of an event: the target's index and the job id. */
+export interface TargetJob {
+  readonly target: number;
+  readonly jobId: string;
+}
+
+/**
+ * Writes an event into several queues at once: one job per target, all with the same name and data, each
+ * deduplicated by its id for the dedupe window (a repeated write is a no-op, also after the job was processed and
+ * removed). Resolves with one duplicate flag per job.
+ */
+export interface JobWriter {
+  add(name: string, data: string, jobs: readonly TargetJob[]): Promise<boolean[]>;
+  close(): Promise<void>;
+}
+
+export interface JobWriterOptions {
+  readonly redis: RedisClient;
+  readonly prefix: string;
+  readonly targets: readonly WriteTarget[];
+  readonly dedupeWindowMs: number;
+  readonly timeoutMs: number;
+  readonly logger: Logger;
+}
+
+/** Written at the latest at this many jobs (the script's LPUSH per queue takes at most a few thousand ids). */
+export const MAX_BATCH_JOBS = 512;
+const MAX_BATCH_CHARS = 4 * 1024 * 1024;
+const COMMAND = 'jobhookDispatch';
+
+type ScriptClient = RedisClient & { [COMMAND]: (args: ScriptArg[]) => Promise<unknown[]> };
+
+/**
+ * jobhook's dispatch script (src/queue/add-script.ts) when the installed BullMQ is one it was checked against and
+ * Redis compiles it; otherwise `Queue.add` per job, with a warning.
+ */
+export async function createJobWriter(options: JobWriterOptions): Promise<JobWriter> {
+  const bullmq = checkBullmq();
+  if ('unavailable' in bullmq) {
+    options.logger.warn({ reason: bullmq.unavailable }, 'dispatch: adding jobs one by one (slower)');
+    return new QueueAddWriter(options);
+  }
+  try {
+    return await ScriptedWriter.prepare(options);
+  } catch (error) {
+    options.logger.warn(
+      { reason: error instanceof Error ? error.message : String(error) },
+      'dispatch: Redis did not load the dispatch script; adding jobs one by one (slower)',
+    );
+    return new QueueAddWriter(options);
+  }
+}
+
+class ScriptedWriter implements JobWriter {
+  private readonly batcher: ScriptBatcher;
+
+  private constructor(options: JobWriterOptions, header: readonly ScriptArg[]) {
+    options.redis.defineCommand(COMMAND, { numberOfKeys: 1, lua: DISPATCH_SCRIPT });
+    const client = options.redis as ScriptClient;
+    this.batcher = new ScriptBatcher({
+      header,
+      run: (args) => client[COMMAND](args),
+      maxItems: MAX_BATCH_JOBS,
+      maxChars: MAX_BATCH_CHARS,
+      timeoutMs: options.timeoutMs,
+      what: 'dispatching events',
+    });
+  }
+
+  static async prepare(options: JobWriterOptions): Promise<ScriptedWriter> {
+    const { redis, prefix, targets, dedupeWindowMs } = options;
+    await redis.script('LOAD', DISPATCH_SCRIPT);
+    // KEYS[1]: any key of the queues' slot; then the targets' table.
+    const header: ScriptArg[] = [`${prefix}:${targets[0]?.queue ?? ''}:meta`, targets.length];
+    for (const target of targets)
+      header.push(
+        `${prefix}:${target.queue}:`,
+        dedupeWindowMs,
+        ...(await storedOptionsJson(redis, target.options, dedupeWindowMs)),
+      );
+    return new ScriptedWriter(options, header);
+  }
+
+  add(name: string, data: string, jobs: readonly TargetJob[]): Promise<boolean[]> {
+    return new Promise((resolve, reject) => {
+      const args = this.batcher.args();
+      args.push(name, Date.now(), data, jobs.length);
+      // Targets are numbered from 1 in the script.
+      for (const job of jobs) args.push(job.target + 1, job.jobId);
+      this.batcher.added(
+        {
+          replies: jobs.length,
+          resolve: (replies, at) => {
+            const duplicates: boolean[] = [];
+            for (let i = at; i < at + jobs.length; i++) {
+              const reply = replies[i];
+              if (reply !== ADDED && reply !== DUPLICATE) {
+                reject(unexpected(reply));
+                return;
+              }
+              duplicates.push(reply === DUPLICATE);
+            }
+            resolve(duplicates);
+          },
+          reject,
+        },
+        data.length,
+      );
+    });
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** `Queue.add` per job: what the script does, one call each (with a bullmq the script was not checked against). */
+class QueueAddWriter implements JobWriter {
+  private readonly queues: Queue[];
+
+  constructor(private readonly options: JobWriterOptions) {
+    this.queues = options.targets.map(
+      (target) => new Queue(target.queue, { connection: options.redis, prefix: options.prefix }),
+    );
+    for (const queue of this.queues) queue.on('error', () => undefined);
+  }
+
+  add(name: string, data: string, jobs: readonly TargetJob[]): Promise<boolean[]> {
+    const event = JSON.parse(data) as unknown;
+    const { redis, prefix, targets, dedupeWindowMs } = this.options;
+    return Promise.all(
+      jobs.map(async ({ target, jobId }) => {
+        const queue = this.queues[target];
+        const spec = targets[target];
+        if (queue === undefined || spec === undefined) throw new Error(`no dispatch target ${target}`);
+        const existed = redis.exists(`${prefix}:${spec.queue}:de:${jobId}`);
+        const added = queue.add(name, event, {
+          ...spec.options,
+          jobId,
+          deduplication: { id: jobId, ttl: dedupeWindowMs },
+        });
+        const [before] = await Promise.all([existed, added]);
+        return before === 1;
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.queues.map((queue) => queue.close()));
+  }
+}
