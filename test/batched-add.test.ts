@@ -8,6 +8,7 @@ import type { JobhookEvent } from '../src/events/types.js';
 import { encodeEvent } from '../src/queue/encoded.js';
 import { isJobhookError } from '../src/errors.js';
 import { eventsOfFixtures } from './helpers/fixtures.js';
+import { jobHash as jobHashOf, prefixState, streamEvents as streamEventsOf } from './helpers/queue-state.js';
 import { RedisServer } from './helpers/redis-server.js';
 
 const WINDOW_MS = 3_600_000;
@@ -55,37 +56,11 @@ function batched(on: Queue, timeoutMs = 5000, client: Redis = redis): Promise<Ba
 const referenceAdd = (on: Queue, event: JobhookEvent): Promise<unknown> =>
   on.add(event.type, event, { jobId: event.id, deduplication: { id: event.id, ttl: WINDOW_MS } });
 
-/** Everything both prefixes hold, for comparing one with the other: jobs, lists, keys and their TTLs. */
-async function state(prefix: string): Promise<unknown> {
-  const keys = (await plain.keys(`${prefix}:*`)).map((key) => key.slice(prefix.length)).sort();
-  const stateOf = async (key: string): Promise<unknown> => {
-    const full = prefix + key;
-    const type = await plain.type(full);
-    const pttl = await plain.pttl(full);
-    const ttl = pttl < 0 ? pttl : pttl > WINDOW_MS - 60_000 ? 'window' : 'other';
-    if (type === 'hash' && key.endsWith(':meta')) return { type, ttl, value: await plain.hgetall(full) };
-    if (type === 'hash')
-      return { type, ttl, value: await jobHash(prefix, key.slice(':jobhook-events:'.length)) };
-    if (type === 'list') return { type, ttl, value: await plain.lrange(full, 0, -1) };
-    if (type === 'zset') return { type, ttl, value: await plain.call('ZRANGE', full, 0, -1, 'WITHSCORES') };
-    if (type === 'stream') return { type, ttl, value: await streamEvents(prefix) };
-    return { type, ttl, value: await plain.get(full) };
-  };
-  return Object.fromEntries(await Promise.all(keys.map(async (key) => [key, await stateOf(key)])));
-}
-
-/** A job hash with the fields that differ by design (creation time) taken out, `opts` parsed. */
-async function jobHash(prefix: string, id: string): Promise<Record<string, unknown>> {
-  const { timestamp, opts, ...rest } = await plain.hgetall(`${prefix}:jobhook-events:${id}`);
-  expect(Number(timestamp)).toBeGreaterThan(Date.now() - 60_000);
-  return { ...rest, opts: JSON.parse(opts ?? 'null') as unknown };
-}
-
-/** The events BullMQ wrote to the queue's event stream, without their stream ids and times. */
-async function streamEvents(prefix: string): Promise<string[][]> {
-  const entries = await plain.xrange(`${prefix}:jobhook-events:events`, '-', '+');
-  return entries.map(([, fields]) => fields);
-}
+const state = (prefix: string): Promise<unknown> => prefixState(plain, prefix, WINDOW_MS);
+const jobHash = (prefix: string, id: string): Promise<Record<string, unknown>> =>
+  jobHashOf(plain, `${prefix}:jobhook-events:${id}`);
+const streamEvents = (prefix: string): Promise<string[][]> =>
+  streamEventsOf(plain, `${prefix}:jobhook-events:events`);
 
 beforeAll(async () => {
   server = await RedisServer.start();

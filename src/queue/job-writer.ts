@@ -64,10 +64,23 @@ export async function createJobWriter(options: JobWriterOptions): Promise<JobWri
   }
 }
 
+/** The targets' BullMQ queues: they write each queue's meta (version, event stream length) as BullMQ does. */
+function openQueues(options: JobWriterOptions): Queue[] {
+  return options.targets.map((target) => {
+    const queue = new Queue(target.queue, { connection: options.redis, prefix: options.prefix });
+    queue.on('error', () => undefined);
+    return queue;
+  });
+}
+
 class ScriptedWriter implements JobWriter {
   private readonly batcher: ScriptBatcher;
 
-  private constructor(options: JobWriterOptions, header: readonly ScriptArg[]) {
+  private constructor(
+    options: JobWriterOptions,
+    header: readonly ScriptArg[],
+    private readonly queues: readonly Queue[],
+  ) {
     options.redis.defineCommand(COMMAND, { numberOfKeys: 1, lua: DISPATCH_SCRIPT });
     const client = options.redis as ScriptClient;
     this.batcher = new ScriptBatcher({
@@ -82,6 +95,8 @@ class ScriptedWriter implements JobWriter {
 
   static async prepare(options: JobWriterOptions): Promise<ScriptedWriter> {
     const { redis, prefix, targets, dedupeWindowMs } = options;
+    const queues = openQueues(options);
+    await Promise.all(queues.map((queue) => queue.waitUntilReady()));
     await redis.script('LOAD', DISPATCH_SCRIPT);
     // KEYS[1]: any key of the queues' slot; then the targets' table.
     const header: ScriptArg[] = [`${prefix}:${targets[0]?.queue ?? ''}:meta`, targets.length];
@@ -91,7 +106,7 @@ class ScriptedWriter implements JobWriter {
         dedupeWindowMs,
         ...(await storedOptionsJson(redis, target.options, dedupeWindowMs)),
       );
-    return new ScriptedWriter(options, header);
+    return new ScriptedWriter(options, header, queues);
   }
 
   add(name: string, data: string, jobs: readonly TargetJob[]): Promise<boolean[]> {
@@ -122,20 +137,17 @@ class ScriptedWriter implements JobWriter {
     });
   }
 
-  close(): Promise<void> {
-    return Promise.resolve();
+  async close(): Promise<void> {
+    await Promise.allSettled(this.queues.map((queue) => queue.close()));
   }
 }
 
 /** `Queue.add` per job: what the script does, one call each (with a bullmq the script was not checked against). */
-class QueueAddWriter implements JobWriter {
+export class QueueAddWriter implements JobWriter {
   private readonly queues: Queue[];
 
   constructor(private readonly options: JobWriterOptions) {
-    this.queues = options.targets.map(
-      (target) => new Queue(target.queue, { connection: options.redis, prefix: options.prefix }),
-    );
-    for (const queue of this.queues) queue.on('error', () => undefined);
+    this.queues = openQueues(options);
   }
 
   add(name: string, data: string, jobs: readonly TargetJob[]): Promise<boolean[]> {
