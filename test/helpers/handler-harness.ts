@@ -84,7 +84,7 @@ export async function startHarness(
 ): Promise<Harness> {
   const state = shared();
   state.runs.length = 0;
-  for (const name of Object.keys(state.hooks)) delete state.hooks[name];
+  for (const name of Object.keys(state.hooks)) state.hooks[name] = undefined;
   const dir = await mkdtemp(join(tmpdir(), 'jobhook-handlers-'));
   const file = join(dir, 'jobhook.config.mjs');
   // A new file name per start: ES modules are cached by URL.
