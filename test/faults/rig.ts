@@ -38,14 +38,27 @@ export class Rig {
   }
 
   /** Starts jobhook (again) with the same environment, data directory and port. */
-  async startJobhook(): Promise<JobhookProcess> {
+  async startJobhook(env: Readonly<Record<string, string>> = {}): Promise<JobhookProcess> {
     const jobhook = await JobhookProcess.start({
       port: this.port,
       redisUrl: this.redis.url,
       dataDir: this.dataDir,
+      env,
     });
     this.processes.push(jobhook);
     return jobhook;
+  }
+
+  /** Starts a worker process (`JOBHOOK_ROLE=worker`) on a port of its own, against the rig's Redis. */
+  async startWorker(env: Readonly<Record<string, string>>): Promise<JobhookProcess> {
+    const worker = await JobhookProcess.start({
+      port: await freePort(),
+      redisUrl: this.redis.url,
+      dataDir: this.dataDir,
+      env: { JOBHOOK_ROLE: 'worker', ...env },
+    });
+    this.processes.push(worker);
+    return worker;
   }
 
   /** Prints the scenario's line and asserts that nothing acknowledged was lost or duplicated. */
