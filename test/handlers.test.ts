@@ -8,6 +8,8 @@ import { flush, storedEvents, withToken } from './helpers/jobhook.js';
 import { startHarness, until, type Harness } from './helpers/handler-harness.js';
 import { RedisServer } from './helpers/redis-server.js';
 import { tdmqEnvelope } from './faults/load.js';
+import { Webhook } from 'standardwebhooks';
+import { startReceiver } from '../src/handlers/forward/test-receiver.js';
 
 const FIXTURES = join(import.meta.dirname, '../src/providers/tencent-ci/fixtures');
 const fixture = (name: string): Promise<Buffer> => readFile(join(FIXTURES, name));
@@ -289,6 +291,52 @@ describe('handlers and subscriptions', () => {
       cause!.id,
       cause!.id,
     ]);
+  });
+
+  it('forwards events signed as Standard Webhooks say, with the same webhook-id on every retry, after Retry-After', async () => {
+    const secret = `whsec_${Buffer.from('a secret of at least twenty-four bytes').toString('base64')}`;
+    let calls = 0;
+    const receiver = await startReceiver((_request, response) => {
+      calls++;
+      if (calls === 1) response.writeHead(503, { 'retry-after': '2' }).end();
+      else response.writeHead(204).end();
+    });
+    try {
+      harness = await startHarness(redis, {
+        handlers: [
+          {
+            name: 'archive',
+            on: { type: 'tencent.ci.job.*' },
+            forward: { url: `${receiver.url}/hooks?key=abc`, secret, headers: { 'x-archive': 'yes' } },
+            retry: { attempts: 3, backoff: 'fixed', delay: 10 },
+          },
+        ],
+      });
+      const [event] = await post('transcode-succeeded.xml');
+      const runs = harness.queue('jobhook-handler-archive');
+      // After the 503 the run waits in the delayed set until Retry-After, not until its 10 ms backoff.
+      expect(await until(() => receiver.requests.length === 1)).toBe(true);
+      expect(await until(async () => (await runs.getJobCounts('delayed')).delayed === 1)).toBe(true);
+      const [delayed] = await runs.getJobs(['delayed']);
+      expect(delayed!.delay).toBeGreaterThanOrEqual(2000);
+      expect(await until(() => receiver.requests.length === 2, 15_000)).toBe(true);
+      expect(await until(async () => (await runs.getJobCounts('completed')).completed === 1)).toBe(true);
+      const stored = (await storedEvents(redis)).find((e) => e.id === event!.id);
+      for (const request of receiver.requests) {
+        expect(request.url).toBe('/hooks?key=abc');
+        expect(request.headers['content-type']).toBe('application/cloudevents+json');
+        expect(request.headers['x-archive']).toBe('yes');
+        expect(request.headers['webhook-id']).toBe(event!.id);
+        const verified = new Webhook(secret).verify(request.body.toString('utf8'), {
+          'webhook-id': String(request.headers['webhook-id']),
+          'webhook-timestamp': String(request.headers['webhook-timestamp']),
+          'webhook-signature': String(request.headers['webhook-signature']),
+        });
+        expect(verified).toEqual(JSON.parse(JSON.stringify(stored)));
+      }
+    } finally {
+      await receiver.close();
+    }
   });
 
   it('leaves jobhook-events to downstream consumers when no handler or subscription is configured', async () => {

@@ -14,6 +14,9 @@ export class NonRetryableError extends Error {
   }
 }
 
+/** The longest a retry hint (`RetryLaterError`, an HTTP `Retry-After`) may push the next attempt out. */
+export const MAX_RETRY_AFTER_MS = 3_600_000;
+
 /**
  * A retryable failure that says when to try again (an HTTP `Retry-After`, a provider's throttling hint): the next
  * attempt is scheduled after `retryAfterMs` instead of the handler's backoff, when that is later.

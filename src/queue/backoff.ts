@@ -1,7 +1,5 @@
 import type { BackoffStrategy } from 'bullmq';
-
-/** The longest a `Retry-After` may push a retry out (a hint beyond it is taken as this). */
-export const MAX_RETRY_AFTER_MS = 3_600_000;
+import { MAX_RETRY_AFTER_MS } from '../handlers/errors.js';
 
 /**
  * BullMQ's backoff strategy for handler runs (backoff types `jobhook.exponential` and `jobhook.fixed`, set by the

@@ -40,6 +40,8 @@ export interface HandlerEntry {
   readonly timeout?: number | string;
   readonly concurrency?: number;
   readonly options?: Record<string, unknown>;
+  /** A built-in forward instead of the recording handler. */
+  readonly forward?: Record<string, unknown>;
 }
 
 export interface HarnessConfig {
@@ -61,7 +63,7 @@ async function handle(event, ctx) {
   if (hook) return hook(event, ctx);
 }
 export default {
-  handlers: ${JSON.stringify(config.handlers)}.map((entry) => ({ ...entry, handle })),
+  handlers: ${JSON.stringify(config.handlers)}.map((entry) => (entry.forward ? entry : { ...entry, handle })),
   subscriptions: ${JSON.stringify(config.subscriptions ?? [])},
 };
 `;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_RETRY_AFTER_MS, parseRetryAfter } from './retry-after.js';
+import { MAX_RETRY_AFTER_MS } from '../errors.js';
+import { parseRetryAfter } from './retry-after.js';
 
 const NOW = Date.parse('1994-11-06T08:49:00Z');
 

@@ -1,10 +1,10 @@
+import { MAX_RETRY_AFTER_MS } from '../errors.js';
+
 /**
  * `Retry-After` (RFC 9110 §10.2.3): delta-seconds or an HTTP-date, as milliseconds from `now`. Anything else is no
  * hint at all (undefined); a date in the past is 0; a wait longer than `MAX_RETRY_AFTER_MS` is cut to it, so a
  * receiver cannot park a run for days.
  */
-
-export const MAX_RETRY_AFTER_MS = 3_600_000;
 
 const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)';
 const LONG_DAY = '(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)';
