@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import { TokenVerifier } from './auth/tokens.js';
 import type { Config } from './config.js';
 import { createApp, type AccessOptions } from './http/app.js';
+import { closeServer } from './http/close-server.js';
 import { cidrList } from './auth/client-address.js';
 import { RateLimiter } from './auth/rate-limit.js';
 import type { Logger } from './log.js';
@@ -189,20 +190,5 @@ function listen(fetch: Parameters<typeof serve>[0]['fetch'], config: Config): Pr
     }) as Server;
     server.once('listening', () => resolve(server));
     server.once('error', reject);
-  });
-}
-
-/** Stops accepting connections, lets in-flight requests finish, and cuts what is left after `graceMs`. */
-function closeServer(server: Server, graceMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    const deadline = setTimeout(() => server.closeAllConnections(), graceMs);
-    // Connections that finish their request during the grace period become idle: close them as they do.
-    const sweep = setInterval(() => server.closeIdleConnections(), 100);
-    server.close(() => {
-      clearTimeout(deadline);
-      clearInterval(sweep);
-      resolve();
-    });
-    server.closeIdleConnections();
   });
 }
