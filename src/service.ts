@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import { TokenVerifier } from './auth/tokens.js';
 import type { Config } from './config.js';
 import { createApp, type AccessOptions } from './http/app.js';
+import { closeServer } from './http/close-server.js';
 import { cidrList } from './auth/client-address.js';
 import { RateLimiter } from './auth/rate-limit.js';
 import type { Logger } from './log.js';
@@ -225,6 +226,9 @@ async function connected(
   return redis;
 }
 
+/** How long a kept-alive connection may stay idle (node's default on Node 20). */
+export const KEEP_ALIVE_TIMEOUT_MS = 5000;
+
 function listen(fetch: Parameters<typeof serve>[0]['fetch'], config: Config): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = serve({
@@ -236,24 +240,12 @@ function listen(fetch: Parameters<typeof serve>[0]['fetch'], config: Config): Pr
         requestTimeout: config.requestTimeoutMs,
         headersTimeout: Math.min(config.requestTimeoutMs, 20_000),
         connectionsCheckingInterval: 1000,
+        // Pinned (node's default today, raised on newer releases): shutdown closes a kept-alive connection once
+        // it is idle this long (src/http/close-server.ts), so the grace period must exceed it.
+        keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
       },
     }) as Server;
     server.once('listening', () => resolve(server));
     server.once('error', reject);
-  });
-}
-
-/** Stops accepting connections, lets in-flight requests finish, and cuts what is left after `graceMs`. */
-function closeServer(server: Server, graceMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    const deadline = setTimeout(() => server.closeAllConnections(), graceMs);
-    // Connections that finish their request during the grace period become idle: close them as they do.
-    const sweep = setInterval(() => server.closeIdleConnections(), 100);
-    server.close(() => {
-      clearTimeout(deadline);
-      clearInterval(sweep);
-      resolve();
-    });
-    server.closeIdleConnections();
   });
 }

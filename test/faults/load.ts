@@ -64,16 +64,12 @@ interface Answer {
   spooled?: unknown;
 }
 
-/** POSTs `body` and records the outcome; never rejects. */
-export async function deliver(
-  url: string,
-  body: string,
-  meta: { jobId: string; route: string; variant: string; headers?: Record<string, string> },
-): Promise<Delivery> {
-  const delivery: Delivery = {
-    jobId: meta.jobId,
-    route: meta.route,
-    variant: meta.variant,
+/** A delivery about to be sent, nothing known of its outcome yet. */
+export function newDelivery(jobId: string, route: string, variant: string): Delivery {
+  return {
+    jobId,
+    route,
+    variant,
     startedAt: Date.now(),
     endedAt: undefined,
     status: undefined,
@@ -82,6 +78,29 @@ export async function deliver(
     eventIds: [],
     spooled: false,
   };
+}
+
+/** Records a complete answer: a 2xx acknowledges the callback, with the event ids and spool flag of its body. */
+export function recordAnswer(delivery: Delivery, status: number, text: string): void {
+  delivery.status = status;
+  if (status < 200 || status >= 300) return;
+  delivery.acknowledged = true;
+  try {
+    const answer = JSON.parse(text) as Answer;
+    delivery.eventIds = (answer.events ?? []).map((e) => (typeof e.id === 'string' ? e.id : ''));
+    delivery.spooled = answer.spooled === true;
+  } catch {
+    delivery.error = `2xx with a body that is not JSON: ${text.slice(0, 200)}`;
+  }
+}
+
+/** POSTs `body` and records the outcome; never rejects. */
+export async function deliver(
+  url: string,
+  body: string,
+  meta: { jobId: string; route: string; variant: string; headers?: Record<string, string> },
+): Promise<Delivery> {
+  const delivery = newDelivery(meta.jobId, meta.route, meta.variant);
   try {
     const response = await fetch(url, {
       method: 'POST',
@@ -92,18 +111,7 @@ export async function deliver(
       },
       signal: AbortSignal.timeout(15_000),
     });
-    const text = await response.text();
-    delivery.status = response.status;
-    if (response.status >= 200 && response.status < 300) {
-      delivery.acknowledged = true;
-      try {
-        const answer = JSON.parse(text) as Answer;
-        delivery.eventIds = (answer.events ?? []).map((e) => (typeof e.id === 'string' ? e.id : ''));
-        delivery.spooled = answer.spooled === true;
-      } catch {
-        delivery.error = `2xx with a body that is not JSON: ${text.slice(0, 200)}`;
-      }
-    }
+    recordAnswer(delivery, response.status, await response.text());
   } catch (error) {
     delivery.error = describeError(error);
   }
@@ -338,9 +346,13 @@ export async function settle(
   }
 }
 
-/** The line each scenario prints. */
-export const faultLine = (name: string, t: Tally): string =>
-  `fault ${name}: sent ${t.sent}, acknowledged ${t.acknowledged}, spooled ${t.spooled}, found ${t.found}, lost ${t.lost}, duplicated ${t.duplicated}`;
+/** The line each scenario prints; `counts` (say, refused and reset requests) go after acknowledged. */
+export const faultLine = (name: string, t: Tally, counts: Readonly<Record<string, number>> = {}): string =>
+  `fault ${name}: sent ${t.sent}, acknowledged ${t.acknowledged}, ` +
+  Object.entries(counts)
+    .map(([what, n]) => `${what} ${n}, `)
+    .join('') +
+  `spooled ${t.spooled}, found ${t.found}, lost ${t.lost}, duplicated ${t.duplicated}`;
 
 /** What to show when a count is wrong: the missing callbacks, what jobhook logged about them, its output. */
 export function diagnose(t: Tally, processes: readonly JobhookProcess[]): string {

@@ -61,9 +61,9 @@ export class Rig {
     return worker;
   }
 
-  /** Prints the scenario's line and asserts that nothing acknowledged was lost or duplicated. */
-  check(name: string, t: Tally): void {
-    const line = faultLine(name, t);
+  /** Prints the scenario's line (with `counts` of its own) and asserts that nothing acknowledged was lost or duplicated. */
+  check(name: string, t: Tally, counts?: Readonly<Record<string, number>>): void {
+    const line = faultLine(name, t, counts);
     console.log(line);
     console.log(`  (${t.jobs} jobs in jobhook-events; settled ${t.waitedMs} ms after the load ended)`);
     const { expect } = this.test;

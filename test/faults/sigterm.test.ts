@@ -1,7 +1,16 @@
 import { request } from 'node:http';
 import { afterAll, describe, it } from 'vitest';
 import { describeExit, sleep, type Exit } from './jobhook-process.js';
-import { callbackUrl, ciCallback, jobIdFactory, Load, settle, type Delivery } from './load.js';
+import {
+  callbackUrl,
+  ciCallback,
+  jobIdFactory,
+  Load,
+  newDelivery,
+  recordAnswer,
+  settle,
+  type Delivery,
+} from './load.js';
 import { cleanUpRigs, withRig } from './rig.js';
 
 afterAll(cleanUpRigs, 30_000);
@@ -18,18 +27,7 @@ function slowCallback(
 ): { started: Promise<void>; finish: () => void; delivery: Promise<Delivery> } {
   const body = Buffer.from(ciCallback(jobId, 'xml'));
   const half = Math.floor(body.length / 2);
-  const delivery: Delivery = {
-    jobId,
-    route: '/v1/callbacks/tencent-ci',
-    variant: 'xml, in flight at SIGTERM',
-    startedAt: Date.now(),
-    endedAt: undefined,
-    status: undefined,
-    error: undefined,
-    acknowledged: false,
-    eventIds: [],
-    spooled: false,
-  };
+  const delivery = newDelivery(jobId, '/v1/callbacks/tencent-ci', 'xml, in flight at SIGTERM');
   const url = new URL(callbackUrl(base));
   const req = request({
     host: url.hostname,
@@ -59,14 +57,8 @@ function slowCallback(
       let text = '';
       res.on('data', (chunk: Buffer) => (text += chunk.toString()));
       res.once('end', () => {
-        delivery.status = res.statusCode;
+        recordAnswer(delivery, res.statusCode ?? 0, text);
         delivery.endedAt = Date.now();
-        if (delivery.status !== undefined && delivery.status >= 200 && delivery.status < 300) {
-          delivery.acknowledged = true;
-          const answer = JSON.parse(text) as { events?: { id: string }[]; spooled?: boolean };
-          delivery.eventIds = (answer.events ?? []).map((e) => e.id);
-          delivery.spooled = answer.spooled === true;
-        }
         resolve(delivery);
       });
       res.once('error', (error) => {
