@@ -9,6 +9,9 @@ import { loadFixtures, type Fixture } from './helpers/fixtures.js';
 import { flush, startJobhook, storedEvents, withToken, type RunningJobhook } from './helpers/jobhook.js';
 import { RedisCluster } from './helpers/redis-cluster.js';
 import { RedisServer } from './helpers/redis-server.js';
+import { shared, writeHarnessConfig } from './helpers/handler-harness.js';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 
 const PREFIX = '{jobhook}';
 const JOB_STATES = ['wait', 'active', 'completed', 'failed', 'delayed', 'prioritized'] as const;
@@ -280,6 +283,93 @@ describe('jobhook on a 3-master Redis Cluster', () => {
     expect(jobhook.logs.filter((_line, i) => ['warn', 'error', 'fatal'].includes(levels[i] ?? ''))).toEqual(
       [],
     );
+  });
+});
+
+describe('handlers, subscriptions and dead letters on the cluster', () => {
+  let worker: RunningJobhook;
+  let dir: string;
+  const queue = (name: string): Queue => {
+    const q = new Queue(name, { connection: client, prefix: PREFIX });
+    cleanups.push(() => q.close());
+    return q;
+  };
+
+  beforeAll(async () => {
+    ({ dir } = await writeHarnessConfig({
+      handlers: [
+        { name: 'every', on: { type: '*' } },
+        { name: 'doomed', on: { type: 'tencent.ci.job.succeeded' }, retry: { attempts: 1 } },
+        { name: 'emitter', on: { type: 'tencent.ci.workflow.*' } },
+      ],
+      subscriptions: [{ queue: 'copies', on: { type: '*' } }],
+    }));
+    worker = await startJobhook(
+      { url: cluster.urls },
+      {
+        JOBHOOK_REDIS_CLUSTER: 'true',
+        JOBHOOK_REDIS_PREFIX: PREFIX,
+        JOBHOOK_EMBEDDED_REDIS: 'never',
+        JOBHOOK_ROLE: 'worker',
+        JOBHOOK_CONFIG: join(dir, 'jobhook.config.mjs'),
+      },
+    );
+    const { hooks } = shared();
+    hooks.doomed = () => {
+      throw new Error('refused on purpose');
+    };
+    hooks.emitter = async (_event, ctx) => {
+      await ctx.emit('app.workflow.seen', { ok: true });
+    };
+  }, 60_000);
+  afterAll(async () => {
+    await worker.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('dispatches, runs, copies and dead-letters every event, all keys in the one slot', async () => {
+    const answers = [];
+    for (const f of COMPARED) answers.push(await deliver(jobhook, f));
+    const ids = answers.flatMap((a) => a.events.map((e) => e.id));
+    const succeeded = answers.flatMap((a) => a.events.filter((e) => e.type === 'tencent.ci.job.succeeded'));
+    const workflows = answers.flatMap((a) =>
+      a.events.filter((e) => e.type.startsWith('tencent.ci.workflow.')),
+    );
+    expect(succeeded.length).toBeGreaterThan(0);
+    expect(workflows.length).toBeGreaterThan(0);
+    const { runs } = shared();
+    const every = (): Set<string> => new Set(runs.filter((r) => r.handler === 'every').map((r) => r.id));
+    // Every event, and what the emitter emitted for each workflow event.
+    for (let i = 0; i < 400 && every().size < ids.length + workflows.length; i++)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(every().size).toBe(ids.length + workflows.length);
+    const dead = queue('jobhook-dead');
+    for (let i = 0; i < 200 && (await dead.count()) < succeeded.length; i++)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await dead.getJobs(['waiting'])).map((job) => job.id).sort()).toEqual(
+      succeeded.map((e) => `${e.id}.doomed`).sort(),
+    );
+    const copies = await queue('copies').getJobs(['waiting']);
+    expect(new Set(copies.map((job) => job.id))).toEqual(
+      new Set([...ids, ...runs.filter((r) => r.type.startsWith('app.')).map((r) => r.id)]),
+    );
+
+    const slot = await client.cluster('KEYSLOT', PREFIX);
+    const keys: string[] = [];
+    for (const node of cluster.nodes) {
+      const nodeClient = cluster.nodeClient(node.port);
+      try {
+        keys.push(...(await nodeClient.keys('*')));
+      } finally {
+        nodeClient.disconnect();
+      }
+    }
+    for (const name of ['jobhook-handler-every', 'jobhook-handler-doomed', 'copies', 'jobhook-dead'])
+      expect(keys).toContain(`${PREFIX}:${name}:meta`);
+    const slots = await Promise.all(keys.map((key) => client.cluster('KEYSLOT', key)));
+    expect(new Set(slots)).toEqual(new Set([slot]));
+    const warnings = worker.logs.filter((line) => /"level":"(warn|fatal)"/.test(line));
+    expect(warnings).toEqual([]);
   });
 });
 

@@ -79,18 +79,27 @@ export interface Harness {
 }
 
 /** jobhook in this process (role `all` unless `env` says otherwise) with a configuration file made of `config`. */
+/**
+ * Writes the configuration module of `config` into a new temporary folder (a new URL per start: ES modules are
+ * cached by URL) and clears the shared runs and hooks.
+ */
+export async function writeHarnessConfig(config: HarnessConfig): Promise<{ dir: string; file: string }> {
+  const state = shared();
+  state.runs.length = 0;
+  for (const name of Object.keys(state.hooks)) state.hooks[name] = undefined;
+  const dir = await mkdtemp(join(tmpdir(), 'jobhook-handlers-'));
+  const file = join(dir, 'jobhook.config.mjs');
+  await writeFile(file, configModule(config));
+  return { dir, file };
+}
+
 export async function startHarness(
   redis: RedisServer,
   config: HarnessConfig,
   env: Record<string, string> = {},
 ): Promise<Harness> {
   const state = shared();
-  state.runs.length = 0;
-  for (const name of Object.keys(state.hooks)) state.hooks[name] = undefined;
-  const dir = await mkdtemp(join(tmpdir(), 'jobhook-handlers-'));
-  const file = join(dir, 'jobhook.config.mjs');
-  // A new file name per start: ES modules are cached by URL.
-  await writeFile(file, configModule(config));
+  const { dir, file } = await writeHarnessConfig(config);
   const jobhook = await startJobhook(redis, {
     JOBHOOK_ROLE: 'all',
     JOBHOOK_CONFIG: file,
