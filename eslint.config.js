@@ -26,4 +26,16 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },
+  {
+    // Plain JavaScript modules (examples, test handler modules) run on Node.js.
+    files: ['**/*.js', '**/*.mjs'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        ['process', 'console', 'URL', 'Buffer', 'setTimeout', 'clearTimeout', 'AbortSignal'].map((name) => [
+          name,
+          'readonly',
+        ]),
+      ),
+    },
+  },
 );

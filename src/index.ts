@@ -15,3 +15,20 @@ export { createReceiver, AUTO_ROUTE } from './receive/receiver.js';
 export type { CallbackRequest, Receipt, Receiver } from './receive/receiver.js';
 export { createProviders } from './providers/index.js';
 export type { CallbackProvider, ParsedDocument, Normalized } from './providers/types.js';
+
+// Handlers (CONTRACT.md §5): the configuration's typed helpers, the errors that steer retries, the types of a
+// handler module, the queue names a consumer reads.
+export { defineConfig, defineHandler } from './handlers/define.js';
+export type {
+  ConfigInput,
+  EventsMatching,
+  HandlerDefinition,
+  HandlerEntryInput,
+  SubscriptionInput,
+} from './handlers/define.js';
+export { NonRetryableError, RetryLaterError } from './handlers/errors.js';
+export type { Emitted, EmitOptions, HandlerContext } from './handlers/types.js';
+export type { AnyEvent, AnyEventType, AppEvent, AppEventType, JsonValue } from './events/types.js';
+export { AnyCloudEvent, AppCloudEvent } from './events/schema.js';
+export { DEAD_QUEUE, handlerQueue } from './queue/queues.js';
+export type { DeadLetter } from './queue/dead-letters.js';
