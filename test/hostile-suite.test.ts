@@ -1,7 +1,5 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { gzipSync } from 'node:zlib';
 import { Queue, type JobType } from 'bullmq';
 import { afterAll, beforeAll, describe, it, type ExpectStatic } from 'vitest';
@@ -18,6 +16,7 @@ import {
   type RawResponse,
   type Writer,
 } from './helpers/hostile-net.js';
+import { collect } from './helpers/gc.js';
 import { startJobhook, TEST_TOKEN, withToken, type RunningJobhook } from './helpers/jobhook.js';
 import { RedisServer } from './helpers/redis-server.js';
 import { zerosBomb } from './helpers/zip-bomb.js';
@@ -65,24 +64,6 @@ let attacker: Server;
 let attackerHits = 0;
 let attackerUrl = 'http://127.0.0.1:9';
 let rssBefore = 0;
-
-/**
- * A full garbage collection before each RSS reading, so the numbers show what is retained rather than how lazily
- * V8 grows its heap: the global gc when the process was started with --expose-gc, else one obtained by turning
- * the flag on now (a fresh vm context then carries `gc`); when neither works the RSS is just read.
- */
-const collect: { readonly run: () => void; readonly how: string } = (() => {
-  const exposed = globalThis.gc;
-  if (exposed !== undefined) return { run: () => exposed(), how: 'global gc' };
-  try {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as unknown;
-    if (typeof gc === 'function') return { run: gc as () => void, how: 'gc via --expose-gc set at run time' };
-  } catch {
-    // not available: measure without collecting
-  }
-  return { run: () => undefined, how: 'no gc (RSS as found)' };
-})();
 
 // ---------------------------------------------------------------------------------------------------------------
 // request and body builders
@@ -2291,6 +2272,8 @@ beforeAll(async () => {
   redis = await RedisServer.start();
   jobhook = await startJobhook(redis, { JOBHOOK_REQUEST_TIMEOUT_MS: '2000' });
   port = jobhook.service.port ?? 0;
+  // Built now, not while its case runs: computing its CRC would hold up the concurrent GET /healthz.
+  zerosBomb('gzip', 1024);
   const connection = { host: '127.0.0.1', port: redis.port };
   eventsQueue = new Queue(EVENTS_QUEUE, { connection });
   quarantineQueue = new Queue(QUARANTINE_QUEUE, { connection });
