@@ -43,7 +43,7 @@ export interface ReceiverOptions {
  * once the result is durable; throws JobhookError for every input it refuses (nothing is stored then).
  *
  * The Content-Encoding is undone here rather than at the HTTP edge, so that every way into the core (HTTP, tests,
- * replays of stored requests) honours it and no body is ever parsed as if its coding were absent. The request
+ * a replay of a quarantined request) honours it and no body is ever parsed as if its coding were absent. The request
  * keeps the bytes as sent: a provider's signature covers those (Qiniu's SDKs sign and verify `req.Body`, the
  * bytes on the wire, compressed or not; Content-Encoding is not among the signed headers), and a quarantined
  * body is kept as received, next to its Content-Encoding header. Only the parser sees the decoded bytes.
