@@ -52,6 +52,9 @@ export interface Config {
   readonly dispatchConcurrency: number;
 }
 
+/** `JOBHOOK_BODY_LIMIT` when unset: 4 MiB, on the wire and once decoded. */
+export const DEFAULT_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
+
 const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -81,7 +84,7 @@ const Env = z.object({
   JOBHOOK_HTTP_PROCESSES: int(1, 64).default(1),
   JOBHOOK_DATA_DIR: z.string().min(1).default('./.jobhook'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  JOBHOOK_BODY_LIMIT: int(1024, 256 * 1024 * 1024).default(4 * 1024 * 1024),
+  JOBHOOK_BODY_LIMIT: int(1024, 256 * 1024 * 1024).default(DEFAULT_BODY_LIMIT_BYTES),
   JOBHOOK_REQUEST_TIMEOUT_MS: int(1000, 600_000).default(30_000),
   JOBHOOK_STORE_TIMEOUT_MS: int(50, 60_000).default(2000),
   JOBHOOK_DEDUPE_WINDOW_SECONDS: int(1, 365 * 24 * 3600).default(7 * 24 * 3600),

@@ -1,12 +1,13 @@
 /**
  * The project's named errors. Each carries a stable `code`, the HTTP status it maps to, and whether retrying
- * the same input can succeed. One table (`ERRORS`) is the catalogue; docs/errors.md documents it.
+ * the same input can succeed. One table (`ERRORS`) is the catalogue; docs/architecture.md documents it.
  */
 export const ERRORS = {
   EmptyBody: { status: 400, retryable: false },
   MalformedXML: { status: 400, retryable: false },
   MalformedJSON: { status: 400, retryable: false },
   InvalidEncoding: { status: 400, retryable: false },
+  InvalidContentEncoding: { status: 400, retryable: false },
   BodyTooDeep: { status: 400, retryable: false },
   TooManyElements: { status: 400, retryable: false },
   Unauthorized: { status: 401, retryable: false },
@@ -18,6 +19,7 @@ export const ERRORS = {
   PayloadTooLarge: { status: 413, retryable: false },
   UnsupportedBody: { status: 415, retryable: false },
   UnsupportedCharset: { status: 415, retryable: false },
+  UnsupportedContentEncoding: { status: 415, retryable: false },
   TooManyRequests: { status: 429, retryable: true },
   StoreUnavailable: { status: 503, retryable: true },
   Internal: { status: 500, retryable: true },

@@ -147,6 +147,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       providers: createProviders({ qiniuKeys: config.qiniuKeys, limits }),
       store,
       limits,
+      bodyLimitBytes: config.bodyLimitBytes,
     });
     let accepting = true;
     const app = createApp({

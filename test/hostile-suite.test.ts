@@ -1,7 +1,5 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { gzipSync } from 'node:zlib';
 import { Queue, type JobType } from 'bullmq';
 import { afterAll, beforeAll, describe, it, type ExpectStatic } from 'vitest';
@@ -18,8 +16,10 @@ import {
   type RawResponse,
   type Writer,
 } from './helpers/hostile-net.js';
+import { collect } from './helpers/gc.js';
 import { startJobhook, TEST_TOKEN, withToken, type RunningJobhook } from './helpers/jobhook.js';
 import { RedisServer } from './helpers/redis-server.js';
+import { zerosBomb } from './helpers/zip-bomb.js';
 
 /**
  * The hostile-request suite (issue 3 §4): a table of attacks, every one sent over a raw socket (node:net) to the
@@ -65,24 +65,6 @@ let attackerHits = 0;
 let attackerUrl = 'http://127.0.0.1:9';
 let rssBefore = 0;
 
-/**
- * A full garbage collection before each RSS reading, so the numbers show what is retained rather than how lazily
- * V8 grows its heap: the global gc when the process was started with --expose-gc, else one obtained by turning
- * the flag on now (a fresh vm context then carries `gc`); when neither works the RSS is just read.
- */
-const collect: { readonly run: () => void; readonly how: string } = (() => {
-  const exposed = globalThis.gc;
-  if (exposed !== undefined) return { run: () => exposed(), how: 'global gc' };
-  try {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as unknown;
-    if (typeof gc === 'function') return { run: gc as () => void, how: 'gc via --expose-gc set at run time' };
-  } catch {
-    // not available: measure without collecting
-  }
-  return { run: () => undefined, how: 'no gc (RSS as found)' };
-})();
-
 // ---------------------------------------------------------------------------------------------------------------
 // request and body builders
 
@@ -126,6 +108,19 @@ const lazy =
     for (let at = 0; at < bytes.length; at += 65_536)
       if (!(await w.write(bytes.subarray(at, at + 65_536)))) return;
   };
+
+/** An authenticated POST of `body` with Transfer-Encoding: chunked, in 1 KiB chunks. */
+function chunked(path: string, body: Buffer, headers: Readonly<Record<string, string>> = {}): Buffer {
+  const parts: Buffer[] = [
+    authed(path, '', { contentLength: false, headers: { 'Transfer-Encoding': 'chunked', ...headers } }),
+  ];
+  for (let at = 0; at < body.length; at += 1024) {
+    const part = body.subarray(at, at + 1024);
+    parts.push(Buffer.from(`${part.length.toString(16)}\r\n`), part, Buffer.from('\r\n'));
+  }
+  parts.push(Buffer.from('0\r\n\r\n'));
+  return Buffer.concat(parts);
+}
 
 let jobSeq = 0;
 /** A job id no other case uses, so a wrongly stored body can never hide behind a duplicate. */
@@ -1007,28 +1002,79 @@ const CATEGORIES: readonly Category[] = [
         send: lazy(() => {
           const body = Buffer.alloc(LIMIT + 1, 0x20);
           body.write('<Response>');
-          const parts: Buffer[] = [
-            authed(CI, '', { contentLength: false, headers: { 'Transfer-Encoding': 'chunked' } }),
-          ];
-          for (let at = 0; at < body.length; at += 1024) {
-            const part = body.subarray(at, at + 1024);
-            parts.push(Buffer.from(`${part.length.toString(16)}\r\n`), part, Buffer.from('\r\n'));
-          }
-          parts.push(Buffer.from('0\r\n\r\n'));
-          return Buffer.concat(parts);
+          return chunked(CI, body);
         }),
         expect: 413,
         expectCode: 'PayloadTooLarge',
       },
       {
-        name: 'a gzip bomb (10 MB of zeros) with Content-Encoding: gzip is not inflated',
+        name: 'a gzip bomb (10 MB of zeros) with Content-Encoding: gzip is not inflated past the limit',
         send: lazy(() =>
           authed(CI, gzipSync(Buffer.alloc(10 * MB)), {
             headers: { 'Content-Encoding': 'gzip', 'Content-Type': 'application/json' },
           }),
         ),
+        expect: 413,
+        expectCode: 'PayloadTooLarge',
+      },
+    ],
+  },
+  {
+    name: 'compressed bodies',
+    serial: true,
+    cases: [
+      {
+        name: '1 GiB of zeros as one gzip member (1 MB): 413, not inflated past the limit',
+        send: lazy(() => authed(CI, zerosBomb('gzip', 1024), { headers: { 'Content-Encoding': 'gzip' } })),
+        expect: 413,
+        expectCode: 'PayloadTooLarge',
+      },
+      {
+        name: '1 GiB of zeros as one zlib stream: 413',
+        send: lazy(() => authed(CI, zerosBomb('zlib', 1024), { headers: { 'Content-Encoding': 'deflate' } })),
+        expect: 413,
+        expectCode: 'PayloadTooLarge',
+      },
+      {
+        name: 'a 1 GiB raw deflate bomb gzipped again, Content-Encoding: deflate, gzip',
+        send: lazy(() =>
+          authed(CI, gzipSync(zerosBomb('raw', 1024)), { headers: { 'Content-Encoding': 'deflate, gzip' } }),
+        ),
+        expect: 413,
+        expectCode: 'PayloadTooLarge',
+      },
+      {
+        name: 'a gzip callback sent chunked in 1 KiB pieces is stored',
+        send: lazy(() => chunked(CI, gzipSync(ciJson(uid('gzip'))), { 'Content-Encoding': 'gzip' })),
+        expect: 200,
+        stores: 'event',
+        check: storedCi(),
+      },
+      {
+        name: 'a plain callback declared gzip is never parsed as plain: 400',
+        send: authed(CI, ciJson(uid('plain')), { headers: { 'Content-Encoding': 'gzip' } }),
+        expect: 400,
+        expectCode: 'InvalidContentEncoding',
+      },
+      {
+        name: 'a callback with trailing bytes after its gzip stream: 400',
+        send: authed(CI, Buffer.concat([gzipSync(ciJson(uid('trail'))), Buffer.from(ciXml(uid('trail')))]), {
+          headers: { 'Content-Encoding': 'gzip' },
+        }),
+        expect: 400,
+        expectCode: 'InvalidContentEncoding',
+      },
+      {
+        name: 'Content-Encoding: br',
+        send: authed(CI, ciJson(uid('br')), { headers: { 'Content-Encoding': 'br' } }),
         expect: 415,
-        expectCode: 'UnsupportedBody',
+        expectCode: 'UnsupportedContentEncoding',
+      },
+      {
+        name: 'Content-Encoding: gzip repeated six times',
+        send: authed(CI, ciJson(uid('six')), { raw: 'Content-Encoding: gzip\r\n'.repeat(6) }),
+        expect: 415,
+        expectCode: 'UnsupportedContentEncoding',
       },
     ],
   },
@@ -2226,6 +2272,8 @@ beforeAll(async () => {
   redis = await RedisServer.start();
   jobhook = await startJobhook(redis, { JOBHOOK_REQUEST_TIMEOUT_MS: '2000' });
   port = jobhook.service.port ?? 0;
+  // Built now, not while its case runs: computing its CRC would hold up the concurrent GET /healthz.
+  zerosBomb('gzip', 1024);
   const connection = { host: '127.0.0.1', port: redis.port };
   eventsQueue = new Queue(EVENTS_QUEUE, { connection });
   quarantineQueue = new Queue(QUARANTINE_QUEUE, { connection });

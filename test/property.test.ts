@@ -1,6 +1,8 @@
+import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DOCUMENT_LIMITS } from '../src/body/parse.js';
+import { DEFAULT_BODY_LIMIT_BYTES } from '../src/config.js';
 import { JobhookError } from '../src/errors.js';
 import { CloudEvent } from '../src/events/schema.js';
 import type { JobhookEvent } from '../src/events/types.js';
@@ -62,7 +64,12 @@ class RecordingStore implements CallbackStore {
 
 const store = new RecordingStore();
 const limits = DEFAULT_DOCUMENT_LIMITS;
-const receiver = createReceiver({ providers: createProviders({ qiniuKeys: [], limits }), store, limits });
+const receiver = createReceiver({
+  providers: createProviders({ qiniuKeys: [], limits }),
+  store,
+  limits,
+  bodyLimitBytes: DEFAULT_BODY_LIMIT_BYTES,
+});
 
 type Outcome =
   | { readonly kind: 'events'; readonly ids: readonly string[]; readonly types: readonly string[] }
@@ -143,6 +150,16 @@ const headers = fc
     ...(contentType === undefined ? {} : { 'content-type': contentType }),
     ...(messageId === undefined ? {} : { 'x-cmq-message-id': messageId }),
   }));
+
+const encodings = fc.constantFrom('gzip', 'deflate', 'x-gzip', 'gzip, deflate', 'identity, gzip');
+/** A Content-Encoding and what makes such a body (deflate as zlib and as raw deflate, as senders do). */
+const COMPRESSORS: readonly (readonly [string, (body: Uint8Array) => Buffer])[] = [
+  ['gzip', (b) => gzipSync(b)],
+  ['x-gzip', (b) => gzipSync(b)],
+  ['deflate', (b) => deflateSync(b)],
+  ['deflate', (b) => deflateRawSync(b)],
+  ['deflate, gzip', (b) => gzipSync(deflateSync(b))],
+];
 
 /** Tokens that steer random text into the parsers and the providers. */
 const TOKENS = [
@@ -541,6 +558,38 @@ describe('the core never fails unexpectedly', () => {
     expect(fixtureIndex).toBeGreaterThanOrEqual(fixtures.length);
   });
 
+  it('handles random bytes declared gzip or deflate', PROPERTY_TEST, async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uint8Array({ maxLength: 600 }),
+        encodings,
+        routes,
+        headers,
+        async (bytes, e, route, h) => {
+          await receive(request(bytes, route, { ...h, 'content-encoding': e }));
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('handles mutations of every fixture body, compressed', PROPERTY_TEST, async () => {
+    let fixtureIndex = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...COMPRESSORS),
+        fc.array(mutation, { minLength: 1, maxLength: 3 }),
+        async ([encoding, compress], mutations) => {
+          const fixture = fixtures[fixtureIndex++ % fixtures.length];
+          if (fixture === undefined) return;
+          const body = mutations.reduce(mutate, new Uint8Array(compress(fixture.body)));
+          await receive(request(body, fixture.route, { ...fixture.headers, 'content-encoding': encoding }));
+        },
+      ),
+      { numRuns: Math.max(RUNS, fixtures.length * 3) },
+    );
+  });
+
   it('handles every fixture body truncated at every tenth offset', PROPERTY_TEST, async () => {
     for (const fixture of fixtures) {
       const step = Math.max(1, Math.floor(fixture.body.length / 10));
@@ -565,6 +614,19 @@ describe('unmodified fixtures', () => {
       if (fixture.result === 'quarantined') expect(first.kind).toBe('quarantined');
       const auto = await receive(request(fixture.body, AUTO_ROUTE, fixture.headers));
       expect(auto.kind).not.toBe('refused');
+    },
+  );
+
+  it.each(fixtures.map((f) => [f.name, f] as const))(
+    '%s gives the same result compressed with every coding',
+    async (_name, fixture) => {
+      const receivedAt = new Date('2026-01-01T00:00:00Z');
+      const plain = await receive(request(fixture.body, fixture.route, fixture.headers, receivedAt));
+      for (const [encoding, compress] of COMPRESSORS) {
+        const headers = { ...fixture.headers, 'content-encoding': encoding };
+        const compressed = await receive(request(compress(fixture.body), fixture.route, headers, receivedAt));
+        expect(compressed, encoding).toEqual(plain);
+      }
     },
   );
 });

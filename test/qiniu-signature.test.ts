@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   qiniuAuthorizationHeader,
@@ -79,6 +80,29 @@ describe('Qiniu signatures over the raw bytes', () => {
     expect((await jobhook.post(path, body, headers(unknown))).status).toBe(401);
     expect((await jobhook.post(path, body, headers(sign('Qiniu', '/elsewhere', body)))).status).toBe(401);
   });
+
+  // The SDKs sign and verify `req.Body`, the bytes on the wire: for a compressed body, the compressed bytes.
+  it.each(['QBox', 'Qiniu'] as const)(
+    'verifies a %s signature of a gzip body over the bytes as sent, not the decoded ones',
+    async (scheme) => {
+      await flush(redis);
+      const gzipped = gzipSync(body);
+      const over = (signedBody: Uint8Array): Record<string, string> => ({
+        ...headers(
+          scheme === 'QBox'
+            ? `QBox ${key.accessKey}:${signQBox(key.secretKey, signed(path, signedBody), true)}`
+            : sign(scheme, path, signedBody),
+        ),
+        'content-encoding': 'gzip',
+      });
+      const decodedSignature = await jobhook.post(path, gzipped, over(body));
+      expect(decodedSignature.status).toBe(401);
+      expect(await storedEvents(redis)).toHaveLength(0);
+      const wireSignature = await jobhook.post(path, gzipped, over(gzipped));
+      expect(wireSignature.status).toBe(200);
+      expect(await storedEvents(redis)).toHaveLength(1);
+    },
+  );
 
   it('still requires the token: a valid signature does not replace it', async () => {
     const bare = '/v1/callbacks/qiniu';

@@ -21,6 +21,7 @@ export interface RawRequest {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** The headers exactly as received, `[name, value, …]` (node:http drops some, such as `__proto__`, from `headers`). */
   readonly rawHeaders?: readonly string[];
+  /** The body as sent, still in its Content-Encoding: signatures cover these bytes (the parser gets them decoded). */
   readonly body: Uint8Array;
 }
 

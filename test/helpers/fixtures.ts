@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_DOCUMENT_LIMITS } from '../../src/body/parse.js';
+import { DEFAULT_BODY_LIMIT_BYTES } from '../../src/config.js';
 import type { JobhookEvent } from '../../src/events/types.js';
 import { createProviders } from '../../src/providers/index.js';
 import { createReceiver } from '../../src/receive/receiver.js';
@@ -77,7 +78,12 @@ export async function eventsOfFixtures(
     close: () => Promise.resolve(),
   };
   const limits = DEFAULT_DOCUMENT_LIMITS;
-  const receiver = createReceiver({ providers: createProviders({ qiniuKeys: [], limits }), store, limits });
+  const receiver = createReceiver({
+    providers: createProviders({ qiniuKeys: [], limits }),
+    store,
+    limits,
+    bodyLimitBytes: DEFAULT_BODY_LIMIT_BYTES,
+  });
   const made = [];
   for (const fixture of await loadFixtures()) {
     collected = [];
