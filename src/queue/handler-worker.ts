@@ -1,4 +1,4 @@
-import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { AnyEvent } from '../events/types.js';
 import { isNonRetryable, summarize } from '../handlers/errors.js';
 import { RunInterrupted, runHandler, type RunOptions } from '../handlers/runtime.js';
@@ -6,6 +6,7 @@ import type { HandlerSpec } from '../handlers/types.js';
 import type { Logger } from '../log.js';
 import type { RedisClient } from '../redis/connect.js';
 import { handlerBackoff } from './backoff.js';
+import { handBack, tryAgainIn } from './hand-back.js';
 import type { DeadLetters } from './dead-letters.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
@@ -66,8 +67,7 @@ export function startHandlerWorker(options: HandlerWorkerOptions): Worker<AnyEve
             { eventId: job.data.id, attempt },
             'run cut by shutdown: back to the queue, not counted as an attempt',
           );
-          await job.moveToWait(token);
-          throw new WaitingError();
+          await handBack(job, token);
         }
         metrics.duration.observe({ handler: spec.name }, seconds);
         const limit = job.opts.attempts ?? spec.retry.attempts;
@@ -120,8 +120,7 @@ export function startHandlerWorker(options: HandlerWorkerOptions): Worker<AnyEve
         { eventId: job.data.id, err: summarize(writeError) },
         'could not write the dead letter: the run is tried again',
       );
-      await job.moveToDelayed(Date.now() + DEAD_LETTER_RETRY_MS, token);
-      throw new DelayedError();
+      await tryAgainIn(job, token, DEAD_LETTER_RETRY_MS);
     }
     metrics.runs.inc({ handler: spec.name, outcome: 'dead' });
     log.error({ eventId: job.data.id, attempt, err: letter.error }, 'run stopped: in jobhook-dead');

@@ -1,4 +1,4 @@
-import { Queue, Worker } from 'bullmq';
+import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { AnyEvent } from '../events/types.js';
 import { emitter } from '../handlers/emit.js';
 import type { HandlerConfig } from '../handlers/types.js';
@@ -8,6 +8,7 @@ import { BullmqStore, FAILED_RETENTION_SECONDS } from './bullmq-store.js';
 import { DeadLetters } from './dead-letters.js';
 import { Dispatcher } from './dispatcher.js';
 import { startHandlerWorker } from './handler-worker.js';
+import { tryAgainIn } from './hand-back.js';
 import { EVENTS_QUEUE } from './queues.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
@@ -27,6 +28,16 @@ export interface WorkerRoleOptions {
   /** Events of jobhook-events dispatched at once by this process. */
   readonly dispatchConcurrency: number;
   readonly shutdownGraceMs: number;
+}
+
+/** A dispatch whose write failed is tried again after this long. */
+const DISPATCH_RETRY_MS = 1000;
+
+/** Whether a job of jobhook-events has what dispatching reads: a string id, type and source. */
+function isEvent(data: unknown): data is AnyEvent {
+  if (typeof data !== 'object' || data === null) return false;
+  const { id, type, source } = data as Record<string, unknown>;
+  return typeof id === 'string' && typeof type === 'string' && typeof source === 'string';
 }
 
 export interface WorkerRole {
@@ -107,8 +118,20 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<Worke
   );
   const events = new Worker<AnyEvent>(
     EVENTS_QUEUE,
-    async (job) => {
-      const dispatched = await dispatcher.dispatch(job.data);
+    async (job, token) => {
+      if (!isEvent(job.data))
+        throw new UnrecoverableError('not a jobhook event (no string id, type and source): not dispatched');
+      let dispatched;
+      try {
+        dispatched = await dispatcher.dispatch(job.data);
+      } catch (error) {
+        // Redis did not take the runs (or not in time): the event is dispatched again shortly, not failed.
+        logger.warn(
+          { eventId: job.data.id, err: error instanceof Error ? error.message : String(error) },
+          'dispatch failed: tried again in 1 s',
+        );
+        return tryAgainIn(job, token, DISPATCH_RETRY_MS);
+      }
       metrics.dispatchedEvents.inc();
       if (dispatched.handlers.length > 0)
         metrics.dispatchedJobs.inc({ kind: 'handler' }, dispatched.handlers.length);
