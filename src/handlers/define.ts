@@ -23,10 +23,22 @@ type ProviderEventsOf<P extends string> =
       : never
     : never;
 
-/** The emitted events a pattern can match: patterns under `app.`, and patterns that start with `*`. */
-type AppEventsOf<P extends string> = P extends `app.${string}` | `*${string}`
-  ? AppEvent<PatternType<P> & AppEventType>
-  : never;
+/**
+ * The emitted events a pattern can match: every pattern whose text before its first `*` agrees with `app.` —
+ * `app.thumbs.*`, `*.failed`, `*`, but also `a*` or `ap*x` — and literal `app.…` types.
+ */
+type AppEventsOf<P extends string> = P extends `${infer Head}*${string}`
+  ? Head extends `app.${string}`
+    ? AppEventOf<PatternType<P>>
+    : 'app.' extends `${Head}${string}`
+      ? AppEventOf<PatternType<P>>
+      : never
+  : P extends AppEventType
+    ? AppEvent<P>
+    : never;
+
+/** `AppEvent<T>` for a pattern's template type `T`, kept readable when `T` lies within `app.…` already. */
+type AppEventOf<T extends string> = T extends AppEventType ? AppEvent<T> : AppEvent<T & AppEventType>;
 
 /** The events a type pattern (or a list of them, or none) can match. */
 export type EventsMatching<P> = [P] extends [string]
@@ -54,7 +66,8 @@ export interface HandlerDefinition<P = string> {
   readonly retry?: RetryInput;
   readonly timeout?: Duration;
   readonly concurrency?: number;
-  handle(event: EventsMatching<P>, ctx: HandlerContext): unknown;
+  /** A property, not a method: its parameter is checked strictly, so `handle` cannot ask for a narrower event. */
+  readonly handle: (event: EventsMatching<P>, ctx: HandlerContext) => unknown;
 }
 
 export function defineHandler<const P extends string | readonly string[] = string>(
@@ -85,7 +98,7 @@ export type HandlerEntryInput<P = string> = EntryCommon<P> &
     | { readonly forward: ForwardInput }
     | { readonly module: string; readonly options?: Readonly<Record<string, unknown>> }
     | {
-        handle(event: EventsMatching<P>, ctx: HandlerContext): unknown;
+        readonly handle: (event: EventsMatching<P>, ctx: HandlerContext) => unknown;
         readonly options?: Readonly<Record<string, unknown>>;
       }
   );

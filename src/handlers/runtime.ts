@@ -63,9 +63,35 @@ export async function runHandler(spec: HandlerSpec, event: AnyEvent, options: Ru
   } catch (error) {
     // Whatever the handler threw once its signal was aborted, the abort is the reason the run ended.
     if (controller.signal.aborted) throw controller.signal.reason as Error;
-    throw error;
+    throw asError(error);
   } finally {
     clearTimeout(timer);
     options.shutdown.removeEventListener('abort', onShutdown);
+  }
+}
+
+/**
+ * What a handler threw, as an Error (BullMQ and the dead-letter entry read `name`, `message`, `code`): an Error as
+ * it is; a thrown object's `name`, `message`, `code` and `retryable` kept (so `throw { retryable: false }` still
+ * stops the run); anything else as the message. The thrown value is the cause.
+ */
+function asError(thrown: unknown): Error {
+  if (thrown instanceof Error) return thrown;
+  const fields = typeof thrown === 'object' && thrown !== null ? (thrown as Record<string, unknown>) : {};
+  const message = typeof fields.message === 'string' ? fields.message : describeThrown(thrown);
+  const error = new Error(`the handler threw a non-Error: ${message}`, { cause: thrown });
+  if (typeof fields.name === 'string') error.name = fields.name;
+  for (const key of ['code', 'retryable'] as const)
+    if (fields[key] !== undefined)
+      Object.defineProperty(error, key, { value: fields[key], enumerable: true });
+  return error;
+}
+
+function describeThrown(thrown: unknown): string {
+  if (typeof thrown === 'string') return thrown;
+  try {
+    return JSON.stringify(thrown) ?? String(thrown);
+  } catch {
+    return String(thrown);
   }
 }

@@ -1,8 +1,12 @@
 /**
  * `${NAME}` in a string value of the configuration file is replaced by the environment variable NAME, so secrets
  * stay in the environment (CONTRACT.md §5.1). Only names written like environment variables (upper-case letters,
- * digits and `_`) are replaced: CI's own placeholders in request templates (`${InputName}`, `${Number}`) are left
- * as they are. `$${NAME}` writes a literal `${NAME}`.
+ * digits and `_`, not starting with a digit) are replaced: CI's own placeholders in request templates
+ * (`${InputName}`, `${Number}`) are left as they are. `$${NAME}` writes a literal `${NAME}`. A replacement is not
+ * read again (a value holding `${OTHER}` stays so).
+ *
+ * Values only, never keys: keys are the file's structure (option names, `data` paths, header names), and one that
+ * changed with the environment would move a setting, not fill it in. A key holding `${…}` is kept as written.
  */
 const REFERENCE = /\$(\$?)\{([A-Z_][A-Z0-9_]*)\}/g;
 
@@ -34,12 +38,12 @@ export function substituteEnv(
     });
   }
   if (Array.isArray(value)) return value.map((item, i) => substituteEnv(item, env, unset, [...path, i]));
-  if (isPlainObject(value)) {
-    const copy: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value))
-      copy[key] = substituteEnv(item, env, unset, [...path, key]);
-    return copy;
-  }
+  if (isPlainObject(value))
+    // fromEntries defines properties: a `__proto__` key stays a key (to be refused as unknown), where an assignment
+    // would set the copy's prototype and hide it.
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, substituteEnv(item, env, unset, [...path, key])]),
+    );
   return value;
 }
 

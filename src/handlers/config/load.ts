@@ -1,11 +1,23 @@
 import { access, readFile } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { substituteEnv, type Unset } from './env.js';
+import { isPlainObject, substituteEnv, type Unset } from './env.js';
+import { FilterSchema } from '../filter.js';
 import { ConfigFileError, formatPath, type ConfigIssue } from './errors.js';
-import { ConfigFileSchema, ModuleExportSchema, type ConfigFile, type HandlerEntry } from './schema.js';
+import { locator, nowhere, positionAt, type Locate } from './locate.js';
+import { configMessages, shown } from './messages.js';
+import {
+  ConfigFileSchema,
+  ForwardSchema,
+  HandlerEntrySchema,
+  ModuleExportSchema,
+  RetrySchema,
+  SubscriptionSchema,
+  type ConfigFile,
+  type HandlerEntry,
+} from './schema.js';
 
 /** The names looked for in the working directory when `JOBHOOK_CONFIG` is not set, in this order. */
 export const CONFIG_FILE_NAMES = [
@@ -39,9 +51,12 @@ export interface LoadedConfig {
   readonly handlers: readonly LoadedEntry[];
 }
 
+type LoadedModule = { readonly path: string; readonly exported: ModuleExport } | { readonly problem: string };
+
 /**
- * Finds, reads, substitutes and validates the configuration file, and loads the modules it names (once). Resolves
- * undefined when there is no file; throws ConfigFileError naming the file and every problem.
+ * Finds, reads, substitutes and validates the configuration file, and loads the modules it names (each once).
+ * Resolves undefined when there is no file; throws ConfigFileError naming the file and every problem — those of
+ * the modules too, even when the file has others.
  */
 export async function loadConfigFile(options: LoadOptions): Promise<LoadedConfig | undefined> {
   const file = await findConfigFile(options);
@@ -52,25 +67,58 @@ export async function loadConfigFile(options: LoadOptions): Promise<LoadedConfig
   const problems: ConfigIssue[] = unset.map((u) =>
     issue(u.path, `the environment variable ${u.variable} is not set`, locate),
   );
-  const parsed = ConfigFileSchema.safeParse(substituted);
+  // A value with an unset variable fails its own checks too (a secret `${SECRET}` is not base64): said once.
+  const unsetAt = new Set(unset.map((u) => formatPath(u.path)));
+  for (const path of protoKeys(substituted))
+    problems.push({
+      path: formatPath(path),
+      message: 'a key may not be "__proto__"',
+      ...locate(path, '__proto__'),
+    });
+  const parsed = ConfigFileSchema.safeParse(substituted, { error: configMessages });
   if (!parsed.success)
     for (const zodIssue of parsed.error.issues)
-      problems.push(issue(zodIssue.path, describe(zodIssue), locate));
+      if (!unsetAt.has(formatPath(zodIssue.path))) problems.push(...issuesOf(zodIssue, locate));
+
+  const entries =
+    isPlainObject(substituted) && Array.isArray(substituted.handlers) ? substituted.handlers : [];
+  const modules = await loadModules(entries, dirname(file));
+  problems.push(...entryProblems(entries, modules, locate));
   if (problems.length > 0 || !parsed.success) throw new ConfigFileError(file, problems);
 
-  const handlers: LoadedEntry[] = [];
-  for (const [i, entry] of parsed.data.handlers.entries()) {
-    if (entry.module === undefined) {
-      handlers.push({ entry });
-      continue;
-    }
-    const path = isAbsolute(entry.module) ? entry.module : resolve(dirname(file), entry.module);
-    const loaded = await loadModule(path);
-    if ('problem' in loaded) problems.push(issue(['handlers', i, 'module'], loaded.problem, locate));
-    else handlers.push({ entry, module: { path, exported: loaded.exported } });
-  }
-  if (problems.length > 0) throw new ConfigFileError(file, problems);
+  const handlers = parsed.data.handlers.map((entry, i): LoadedEntry => {
+    const loaded = modules.get(i);
+    return loaded === undefined || 'problem' in loaded
+      ? { entry }
+      : { entry, module: { path: loaded.path, exported: loaded.exported } };
+  });
   return { file, config: parsed.data, handlers };
+}
+
+/** What the modules of the entries say: that one cannot be used, or that an entry has no filter in either. */
+function entryProblems(
+  entries: readonly unknown[],
+  modules: ReadonlyMap<number, LoadedModule>,
+  locate: Locate,
+): ConfigIssue[] {
+  const problems: ConfigIssue[] = [];
+  entries.forEach((entry, i) => {
+    if (!isPlainObject(entry)) return;
+    const loaded = modules.get(i);
+    if (loaded !== undefined && 'problem' in loaded)
+      problems.push(issue(['handlers', i, 'module'], loaded.problem, locate));
+    else if (entry.on === undefined && (loaded === undefined || loaded.exported.on === undefined))
+      problems.push(
+        issue(
+          ['handlers', i, 'on'],
+          loaded === undefined
+            ? 'a handler needs a filter: on: { type: … }'
+            : `a handler needs a filter: on: { type: … } here or in the default export of ${loaded.path}`,
+          locate,
+        ),
+      );
+  });
+  return problems;
 }
 
 async function findConfigFile(options: LoadOptions): Promise<string | undefined> {
@@ -85,35 +133,26 @@ async function findConfigFile(options: LoadOptions): Promise<string | undefined>
   const present: string[] = [];
   for (const name of CONFIG_FILE_NAMES) if (await exists(join(options.cwd, name))) present.push(name);
   if (present.length > 1)
-    throw new ConfigFileError(join(options.cwd, present[0] ?? ''), [
+    throw new ConfigFileError(options.cwd, [
       {
         path: '',
-        message: `several configuration files are present (${present.join(', ')}): keep one, or name it in JOBHOOK_CONFIG`,
+        message: `several configuration files are here (${present.join(', ')}): keep one, or name it in JOBHOOK_CONFIG`,
       },
     ]);
   return present[0] === undefined ? undefined : join(options.cwd, present[0]);
 }
 
-type Locate = (path: readonly PropertyKey[]) => { line: number; column: number } | undefined;
-
 /** The file's value, and for JSON and YAML a way to find the line of a path in it. */
 async function readConfigValue(file: string): Promise<{ value: unknown; locate: Locate }> {
   const kind = extname(file).toLowerCase();
-  const none: Locate = () => undefined;
   if (kind === '.mjs' || kind === '.js') {
-    let exported: unknown;
-    try {
-      exported = ((await import(pathToFileURL(file).href)) as { default?: unknown }).default;
-    } catch (error) {
-      throw new ConfigFileError(file, [
-        { path: '', message: `the module does not load: ${messageOf(error)}` },
-      ]);
-    }
-    if (exported === undefined)
+    const imported = await importDefault(file);
+    if ('problem' in imported) throw new ConfigFileError(file, [{ path: '', message: imported.problem }]);
+    if (imported.exported === undefined)
       throw new ConfigFileError(file, [
         { path: '', message: 'the module has no default export (export default defineConfig({ … }))' },
       ]);
-    return { value: exported, locate: none };
+    return { value: imported.exported, locate: nowhere };
   }
   if (kind !== '.json' && kind !== '.yaml' && kind !== '.yml')
     throw new ConfigFileError(file, [
@@ -127,13 +166,22 @@ async function readConfigValue(file: string): Promise<{ value: unknown; locate: 
   }
   // YAML is read by the yaml package; JSON by JSON.parse (its meaning), and by the yaml package only to find lines.
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true });
-  const locate: Locate = (path) => locateIn(doc, lines, path);
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const locate = locator(doc, lines);
   if (kind === '.json') {
     try {
       return { value: JSON.parse(text) as unknown, locate };
     } catch (error) {
-      throw new ConfigFileError(file, [{ path: '', message: `not valid JSON: ${messageOf(error)}` }]);
+      const offset = /at position (\d+)/.exec(messageOf(error))?.[1];
+      // Node says where in characters (`at position 8`) or not at all; the YAML reading of the text may know.
+      const where = offset === undefined ? doc.errors[0]?.pos[0] : Number(offset);
+      throw new ConfigFileError(file, [
+        {
+          path: '',
+          message: `not valid JSON: ${messageOf(error).replace(/\s+/g, ' ')}`,
+          ...(where === undefined ? {} : positionAt(lines, where)),
+        },
+      ]);
     }
   }
   if (doc.errors.length > 0)
@@ -141,53 +189,111 @@ async function readConfigValue(file: string): Promise<{ value: unknown; locate: 
       file,
       doc.errors.map((error) => ({
         path: '',
-        message: `not valid YAML: ${error.message.split('\n')[0] ?? error.code}`,
-        ...(error.linePos === undefined ? {} : { line: error.linePos[0].line, column: error.linePos[0].col }),
+        message: `not valid YAML: ${error.message}`,
+        ...positionAt(lines, error.pos[0]),
       })),
     );
-  return { value: doc.toJS({ maxAliasCount: 100 }) as unknown, locate };
-}
-
-/** The line and column of the deepest node of `path` that the document has. */
-function locateIn(doc: Document, lines: LineCounter, path: readonly PropertyKey[]) {
-  for (let end = path.length; end >= 0; end--) {
-    const node = doc.getIn(path.slice(0, end), true) as { range?: [number, number, number] } | undefined;
-    if (node?.range !== undefined) {
-      const { line, col } = lines.linePos(node.range[0]);
-      return { line, column: col };
-    }
-  }
-  return undefined;
-}
-
-async function loadModule(path: string): Promise<{ exported: ModuleExport } | { problem: string }> {
-  let exported: unknown;
   try {
-    exported = ((await import(pathToFileURL(path).href)) as { default?: unknown }).default;
+    return { value: doc.toJS({ maxAliasCount: 100 }) as unknown, locate };
+  } catch (error) {
+    throw new ConfigFileError(file, [{ path: '', message: `not usable YAML: ${messageOf(error)}` }]);
+  }
+}
+
+/**
+ * The modules the handler entries name, by entry index, each file imported and checked once: two entries naming
+ * one module share its import (and its problem, when it has one).
+ */
+async function loadModules(entries: readonly unknown[], folder: string): Promise<Map<number, LoadedModule>> {
+  const byPath = new Map<string, Promise<LoadedModule>>();
+  const byEntry = new Map<number, LoadedModule>();
+  for (const [i, entry] of entries.entries()) {
+    const module = isPlainObject(entry) ? entry.module : undefined;
+    if (typeof module !== 'string' || module === '') continue;
+    const path = isAbsolute(module) ? module : resolve(folder, module);
+    let loading = byPath.get(path);
+    if (loading === undefined) {
+      loading = loadModule(path);
+      byPath.set(path, loading);
+    }
+    byEntry.set(i, await loading);
+  }
+  return byEntry;
+}
+
+async function loadModule(path: string): Promise<LoadedModule> {
+  const imported = await importDefault(path);
+  if ('problem' in imported) return imported;
+  if (imported.exported === undefined)
+    return { problem: `${path} has no default export (export default defineHandler({ on, handle }))` };
+  const checked = ModuleExportSchema.safeParse(imported.exported, { error: configMessages });
+  if (checked.success) return { path, exported: checked.data };
+  const problems = checked.error.issues.flatMap((zodIssue) =>
+    issuesOf(zodIssue, nowhere, MODULE_KEYS).map((i) =>
+      i.path === '' ? i.message : `${i.path}: ${i.message}`,
+    ),
+  );
+  return { problem: `the default export of ${path} is not a handler: ${problems.join('; ')}` };
+}
+
+async function importDefault(path: string): Promise<{ exported: unknown } | { problem: string }> {
+  if (!(await exists(path))) return { problem: `${path} does not exist` };
+  try {
+    return { exported: ((await import(pathToFileURL(path).href)) as { default?: unknown }).default };
   } catch (error) {
     return { problem: `${path} does not load: ${messageOf(error)}` };
   }
-  if (exported === undefined)
-    return { problem: `${path} has no default export (export default defineHandler({ on, handle }))` };
-  const checked = ModuleExportSchema.safeParse(exported);
-  if (checked.success) return { exported: checked.data };
-  return {
-    problem: `the default export of ${path}: ${checked.error.issues
-      .map((i) => (i.path.length === 0 ? describe(i) : `${formatPath(i.path)}: ${describe(i)}`))
-      .join('; ')}`,
-  };
+}
+
+/** The keys each strict object of the file knows, by the name it is found under (`handlers[2]`: handlers). */
+const FILE_KEYS: Readonly<Record<string, readonly string[]>> = {
+  '': Object.keys(ConfigFileSchema.shape),
+  handlers: Object.keys(HandlerEntrySchema.shape),
+  subscriptions: Object.keys(SubscriptionSchema.shape),
+  on: Object.keys(FilterSchema.shape),
+  retry: Object.keys(RetrySchema.shape),
+  forward: Object.keys(ForwardSchema.shape),
+};
+const MODULE_KEYS: Readonly<Record<string, readonly string[]>> = {
+  ...FILE_KEYS,
+  '': Object.keys(ModuleExportSchema.shape),
+};
+
+/** A zod issue as problems of the file: one a key for unknown keys (each located at the key itself). */
+function issuesOf(
+  zodIssue: z.core.$ZodIssue,
+  locate: Locate,
+  knownKeys: Readonly<Record<string, readonly string[]>> = FILE_KEYS,
+): ConfigIssue[] {
+  if (zodIssue.code !== 'unrecognized_keys') return [issue(zodIssue.path, zodIssue.message, locate)];
+  // `__proto__` is refused on its own (protoKeys), in records too.
+  const under = zodIssue.path.findLast((part): part is string => typeof part === 'string') ?? '';
+  const known = knownKeys[under];
+  const hint = known === undefined ? '' : ` (known here: ${known.join(', ')})`;
+  return zodIssue.keys
+    .filter((key) => key !== '__proto__')
+    .map((key) => {
+      const at = locate(zodIssue.path, key);
+      return { path: formatPath(zodIssue.path), message: `unknown key ${shown(key)}${hint}`, ...at };
+    });
+}
+
+/**
+ * The objects of the file's value that have a `__proto__` key (JSON and YAML can write one). Zod leaves such a
+ * key out of what it parses without a word in a record (`on.data`, `options`, `headers`), which would make a
+ * filter match more than it says: refused everywhere instead.
+ */
+function protoKeys(value: unknown, path: (string | number)[] = [], found: (string | number)[][] = []) {
+  if (Array.isArray(value)) value.forEach((item, i) => protoKeys(item, [...path, i], found));
+  else if (isPlainObject(value))
+    for (const [key, item] of Object.entries(value))
+      if (key === '__proto__') found.push(path);
+      else protoKeys(item, [...path, key], found);
+  return found;
 }
 
 function issue(path: readonly PropertyKey[], message: string, locate: Locate): ConfigIssue {
-  const at = locate(path);
-  return { path: formatPath(path), message, ...(at === undefined ? {} : at) };
-}
-
-/** A zod issue in words a configuration author understands. */
-function describe(zodIssue: z.core.$ZodIssue): string {
-  if (zodIssue.code === 'unrecognized_keys')
-    return `unknown ${zodIssue.keys.length === 1 ? 'key' : 'keys'} ${zodIssue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
-  return zodIssue.message;
+  return { path: formatPath(path), message, ...locate(path) };
 }
 
 async function exists(file: string): Promise<boolean> {

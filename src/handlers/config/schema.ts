@@ -4,8 +4,15 @@ import { FilterSchema } from '../filter.js';
 
 /**
  * The configuration file (CONTRACT.md §5.1): what is written in it, checked in full at start. Every object is
- * strict — an unknown key is an error, so a misspelt option never passes silently.
+ * strict — an unknown key is an error, so a misspelt option never passes silently. The checks across keys run
+ * even when a key's own value is wrong (`when: always`), so every problem is listed at once; they read the value
+ * defensively, since it is then only partly checked.
  */
+
+const always = (): boolean => true;
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null;
+const NO_VERIFY = 're-querying jobs (verify) needs the cloud clients, which this release does not have yet';
 
 export const HANDLER_NAME = /^[a-z0-9-]{1,64}$/;
 
@@ -69,32 +76,42 @@ export const HandlerEntrySchema = z
     timeout: durationBetween(1, 24 * 3_600_000).optional(),
     concurrency: z.number().int().min(1).max(1000).optional(),
   })
-  .superRefine((entry, ctx) => {
-    const kinds = (['forward', 'module', 'handle', 'submit'] as const).filter((k) => entry[k] !== undefined);
-    if (kinds.length !== 1)
-      ctx.addIssue({
-        code: 'custom',
-        message:
-          kinds.length === 0
-            ? 'a handler needs one of forward, module or handle'
-            : `a handler has one of forward, module or handle, not ${kinds.join(' and ')}`,
-      });
-    if (entry.submit !== undefined)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['submit'],
-        message:
-          'chaining follow-up jobs (submit) needs the cloud clients, which this release does not have yet',
-      });
-    if (entry.verify === true)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['verify'],
-        message: 're-querying jobs (verify) needs the cloud clients, which this release does not have yet',
-      });
-    if (entry.options !== undefined && entry.module === undefined && entry.handle === undefined)
-      ctx.addIssue({ code: 'custom', path: ['options'], message: 'options are for module handlers' });
-  });
+  .superRefine(
+    (entry, ctx) => {
+      if (!isObject(entry)) return;
+      const kinds = (['forward', 'module', 'handle', 'submit'] as const).filter(
+        (k) => entry[k] !== undefined,
+      );
+      if (kinds.length !== 1)
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            kinds.length === 0
+              ? 'a handler needs one of forward, module or handle'
+              : `a handler has one of forward, module or handle, not ${kinds.join(' and ')}`,
+        });
+      if (entry.submit !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['submit'],
+          message:
+            'chaining follow-up jobs (submit) needs the cloud clients, which this release does not have yet',
+        });
+      if (entry.verify === true)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['verify'],
+          message: NO_VERIFY,
+        });
+      if (entry.options !== undefined && entry.module === undefined && entry.handle === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['options'],
+          message: 'options are for module and handle handlers (a forward takes none)',
+        });
+    },
+    { when: always },
+  );
 
 export const SubscriptionSchema = z
   .strictObject({
@@ -107,33 +124,43 @@ export const SubscriptionSchema = z
     /** Attempts and backoff the copies carry, for the consumer's BullMQ worker (default: one attempt). */
     retry: RetrySchema.optional(),
   })
-  .superRefine((entry, ctx) => {
-    if (entry.verify === true)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['verify'],
-        message: 're-querying jobs (verify) needs the cloud clients, which this release does not have yet',
-      });
-  });
+  .superRefine(
+    (entry, ctx) => {
+      if (isObject(entry) && entry.verify === true)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['verify'],
+          message: NO_VERIFY,
+        });
+    },
+    { when: always },
+  );
 
 export const ConfigFileSchema = z
   .strictObject({
     handlers: z.array(HandlerEntrySchema).default([]),
     subscriptions: z.array(SubscriptionSchema).default([]),
   })
-  .superRefine((file, ctx) => {
-    const seen = new Map<string, number>();
-    file.handlers.forEach((handler, i) => {
-      const first = seen.get(handler.name);
-      if (first !== undefined)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['handlers', i, 'name'],
-          message: `the name ${handler.name} is taken by handlers[${first}]`,
-        });
-      else seen.set(handler.name, i);
-    });
-  });
+  .superRefine(
+    (file, ctx) => {
+      const handlers = isObject(file) ? file.handlers : undefined;
+      if (!Array.isArray(handlers)) return;
+      const seen = new Map<string, number>();
+      handlers.forEach((handler: unknown, i) => {
+        const name = isObject(handler) ? handler.name : undefined;
+        if (typeof name !== 'string') return;
+        const first = seen.get(name);
+        if (first !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['handlers', i, 'name'],
+            message: `the name ${name} is taken by handlers[${first}]`,
+          });
+        else seen.set(name, i);
+      });
+    },
+    { when: always },
+  );
 
 /** What a module handler's default export may hold (CONTRACT.md §5.3). */
 export const ModuleExportSchema = z.strictObject({
