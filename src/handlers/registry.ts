@@ -1,5 +1,4 @@
 import { handlerQueue } from '../queue/queues.js';
-import { ConfigFileError, type ConfigIssue } from './config/errors.js';
 import { isPlainObject } from './config/env.js';
 import { loadConfigFile, type LoadOptions, type LoadedEntry } from './config/load.js';
 import { RetrySchema } from './config/schema.js';
@@ -24,14 +23,7 @@ export const NO_HANDLERS: HandlerConfig = Object.freeze({ file: undefined, handl
 export async function loadHandlers(options: LoadOptions): Promise<HandlerConfig> {
   const loaded = await loadConfigFile(options);
   if (loaded === undefined) return NO_HANDLERS;
-  const problems: ConfigIssue[] = [];
-  const handlers: HandlerSpec[] = [];
-  loaded.handlers.forEach((entry, i) => {
-    const spec = handlerSpec(entry);
-    if (typeof spec === 'string') problems.push({ path: `handlers[${i}].on`, message: spec });
-    else handlers.push(spec);
-  });
-  if (problems.length > 0) throw new ConfigFileError(loaded.file, problems);
+  const handlers = loaded.handlers.map(handlerSpec);
   const subscriptions = loaded.config.subscriptions.map((entry): SubscriptionSpec =>
     Object.freeze({ queue: entry.queue, matches: compileFilter(entry.on), retry: entry.retry }),
   );
@@ -44,14 +36,11 @@ export async function loadHandlers(options: LoadOptions): Promise<HandlerConfig>
 
 const DEFAULT_RETRY = RetrySchema.parse({});
 
-/** The runtime form of one entry, or why it cannot have one. */
-function handlerSpec({ entry, module }: LoadedEntry): HandlerSpec | string {
+/** The runtime form of one entry (loadConfigFile checked that it has a filter and one kind of handler). */
+function handlerSpec({ entry, module }: LoadedEntry): HandlerSpec {
   const own = module?.exported;
   const on = entry.on ?? own?.on;
-  if (on === undefined)
-    return module === undefined
-      ? 'a handler needs a filter: on: { type: … }'
-      : `a handler needs a filter: on: { type: … } here or in the default export of ${module.path}`;
+  if (on === undefined) throw new Error(`handler ${entry.name}: no filter (loadConfigFile checks this)`);
   let handle: HandleFunction;
   let kind: HandlerSpec['kind'];
   let origin: string;
@@ -67,7 +56,7 @@ function handlerSpec({ entry, module }: LoadedEntry): HandlerSpec | string {
     handle = entry.handle as HandleFunction;
     kind = 'code';
     origin = 'code';
-  } else return 'a handler needs one of forward, module or handle';
+  } else throw new Error(`handler ${entry.name}: no forward, module or handle (the schema checks this)`);
   return Object.freeze({
     name: entry.name,
     queue: handlerQueue(entry.name),
