@@ -30,10 +30,6 @@ export interface BatchedAddOptions {
   readonly timeoutMs: number;
 }
 
-const COMMAND = 'jobhookAddEvents';
-
-type ScriptClient = RedisClient & { [COMMAND]: (args: ScriptArg[]) => Promise<unknown[]> };
-
 export class BatchedAdd {
   private readonly batcher: ScriptBatcher;
 
@@ -42,11 +38,11 @@ export class BatchedAdd {
    *   deduplication TTL, the three parts of the job options' JSON
    */
   private constructor(options: BatchedAddOptions, header: readonly ScriptArg[]) {
-    options.redis.defineCommand(COMMAND, { numberOfKeys: 1, lua: ADD_SCRIPT });
-    const client = options.redis as ScriptClient;
     this.batcher = new ScriptBatcher({
+      redis: options.redis,
+      command: 'jobhookAddEvents',
+      lua: ADD_SCRIPT,
       header,
-      run: (args) => client[COMMAND](args),
       maxItems: MAX_BATCH_EVENTS,
       maxChars: MAX_BATCH_CHARS,
       timeoutMs: options.timeoutMs,

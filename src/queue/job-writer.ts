@@ -39,9 +39,6 @@ export interface JobWriterOptions {
 /** Written at the latest at this many jobs (the script's LPUSH per queue takes at most a few thousand ids). */
 export const MAX_BATCH_JOBS = 512;
 const MAX_BATCH_CHARS = 4 * 1024 * 1024;
-const COMMAND = 'jobhookDispatch';
-
-type ScriptClient = RedisClient & { [COMMAND]: (args: ScriptArg[]) => Promise<unknown[]> };
 
 /**
  * jobhook's dispatch script (src/queue/add-script.ts) when the installed BullMQ is one it was checked against and
@@ -81,11 +78,11 @@ class ScriptedWriter implements JobWriter {
     header: readonly ScriptArg[],
     private readonly queues: readonly Queue[],
   ) {
-    options.redis.defineCommand(COMMAND, { numberOfKeys: 1, lua: DISPATCH_SCRIPT });
-    const client = options.redis as ScriptClient;
     this.batcher = new ScriptBatcher({
+      redis: options.redis,
+      command: 'jobhookDispatch',
+      lua: DISPATCH_SCRIPT,
       header,
-      run: (args) => client[COMMAND](args),
       maxItems: MAX_BATCH_JOBS,
       maxChars: MAX_BATCH_CHARS,
       timeoutMs: options.timeoutMs,

@@ -1,4 +1,5 @@
 import { JobhookError } from '../errors.js';
+import type { RedisClient } from '../redis/connect.js';
 import { withDeadline } from './deadline.js';
 
 export type ScriptArg = string | number;
@@ -11,10 +12,13 @@ export interface PendingItem {
 }
 
 export interface ScriptBatcherOptions {
+  readonly redis: RedisClient;
+  /** The name the script is defined under on the client (ioredis runs it with EVALSHA, loading it when needed). */
+  readonly command: string;
+  /** The script; its first argument is its one key (it places the call on the key's node of a cluster). */
+  readonly lua: string;
   /** The script's arguments before the items'. */
   readonly header: readonly ScriptArg[];
-  /** Runs the script once with all arguments; resolves with its replies. */
-  readonly run: (args: ScriptArg[]) => Promise<unknown[]>;
   /** A batch is written at the latest when it holds this many items or this many characters of data. */
   readonly maxItems: number;
   readonly maxChars: number;
@@ -37,8 +41,14 @@ interface Batch {
  */
 export class ScriptBatcher {
   private batch: Batch | undefined;
+  private readonly run: (args: ScriptArg[]) => Promise<unknown[]>;
 
-  constructor(private readonly options: ScriptBatcherOptions) {}
+  constructor(private readonly options: ScriptBatcherOptions) {
+    const { redis, command, lua } = options;
+    redis.defineCommand(command, { numberOfKeys: 1, lua });
+    const client = redis as RedisClient & Record<string, (args: ScriptArg[]) => Promise<unknown[]>>;
+    this.run = (args) => client[command]?.(args) ?? Promise.reject(new Error(`no command ${command}`));
+  }
 
   /** The open batch's argument list (a new batch when none is open): push the item's arguments onto it. */
   args(): ScriptArg[] {
@@ -68,7 +78,7 @@ export class ScriptBatcher {
     if (this.batch !== batch) return;
     this.batch = undefined;
     const { what, timeoutMs } = this.options;
-    const written = this.options.run(batch.args);
+    const written = this.run(batch.args);
     withDeadline(written, timeoutMs, what).then(
       (replies) => {
         let at = 0;
