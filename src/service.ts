@@ -46,7 +46,10 @@ export interface Service {
   /** `http://host:port` of the receiver, or of the worker's endpoints, when this process listens. */
   readonly url: string | undefined;
   readonly port: number | undefined;
-  /** Graceful stop: refuse new connections, finish in-flight requests (up to the grace period), close Redis. */
+  /**
+   * Graceful stop, of every role at once: refuse new connections and finish in-flight requests; take no new handler
+   * run and let running ones finish; each within the grace period; then close Redis.
+   */
   stop(): Promise<void>;
 }
 
@@ -99,7 +102,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     const server = await listen(app.fetch, config);
     ({ url, port } = addressOf(server));
     logger.info({ host: config.host, port }, 'worker endpoints listening');
-    stops.unshift(async () => {
+    stops.push(async () => {
       accepting = false;
       await closeServer(server, config.shutdownGraceMs);
     });
@@ -165,7 +168,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     const server = await listen(app.fetch, config);
     ({ url, port } = addressOf(server));
     logger.info({ host: config.host, port }, 'receiver listening');
-    stops.unshift(async () => {
+    stops.push(async () => {
       accepting = false;
       await closeServer(server, config.shutdownGraceMs);
       await store.close();
@@ -179,7 +182,9 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     port,
     stop: () =>
       (stopping ??= (async () => {
-        for (const stop of stops) await stop();
+        // At once: the receiver drains its requests while the worker stops taking runs and lets its running ones
+        // finish, each within the grace period (they share nothing but Redis).
+        await Promise.all(stops.map((stop) => stop()));
       })()),
   };
 }
