@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storedJobs } from '../src/cli/stored-jobs.js';
 import { handlerQueue } from '../src/queue/queues.js';
 import { flush, startJobhook, withToken, type RunningJobhook } from './helpers/jobhook.js';
 import { freePort, RedisServer } from './helpers/redis-server.js';
@@ -236,9 +237,18 @@ describe('usage', () => {
 
   it('serve --help explains the environment and points at the README', async () => {
     const result = await jobhook(['serve', '--help']);
-    expect(result.stdout).toMatch(/REDIS_URL/);
-    expect(result.stdout).toMatch(/JOBHOOK_CONFIG/);
+    for (const variable of ['PORT, HOST', 'REDIS_URL', 'JOBHOOK_TOKENS', 'JOBHOOK_ROLE', 'JOBHOOK_CONFIG'])
+      expect(result.stdout).toMatch(new RegExp(`^ {2}${variable} +\\w`, 'm'));
     expect(result.stdout).toMatch(/README\.md/);
+  });
+
+  it("replay refuses jobhook's other queues, saying what they hold", async () => {
+    const said = async (queue: string) => (await jobhook(['replay', '--queue', queue])).stderr;
+    expect(await said('jobhook-dead')).toMatch(
+      /jobhook-dead holds dead letters, not events: use jobhook dlq retry/,
+    );
+    expect(await said('jobhook-quarantine')).toMatch(/holds unrecognized callbacks, not events/);
+    expect(await said('jobhook-handler-audit')).toMatch(/a handler's queue holds its runs/);
   });
 
   it('replay --help says that a replay repeated makes new runs', async () => {
@@ -253,6 +263,38 @@ describe('usage', () => {
     expect(result.code).toBe(0);
     expect(result.stdout.trim()).toBe(pkg.version);
   });
+
+  it('jobhook serve runs the service, as jobhook without a command does, and stops on SIGTERM', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve'], {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        REDIS_URL: redis.url,
+        JOBHOOK_TOKENS: 'cli-test-token',
+        JOBHOOK_DATA_DIR: dir,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    try {
+      await until(
+        'the callback URLs',
+        () => Promise.resolve(stdout.includes('jobhook callback URLs:') ? true : undefined),
+        45_000,
+      );
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 60_000);
 
   it('a Redis that does not answer is exit 1, naming the URL without its password', async () => {
     const port = await freePort();
@@ -405,11 +447,12 @@ describe('jobhook dlq', () => {
   });
 
   it('retry reports an unknown id and exits 1, and still retries the others', async () => {
-    const result = await dlq(['dlq', 'retry', `${failed}.flaky`, 'no-such-entry', '--json']);
+    await writeFile(marker, '');
+    const result = await dlq(['dlq', 'retry', 'no-such-entry', `${failed}.flaky`, '--json']);
     expect(result.code).toBe(1);
     expect(json(result)).toEqual([
-      expect.objectContaining({ id: `${failed}.flaky`, done: true, outcome: 'retried' }),
       expect.objectContaining({ id: 'no-such-entry', done: false, outcome: 'not-found' }),
+      expect.objectContaining({ id: `${failed}.flaky`, done: true, outcome: 'retried' }),
     ]);
     await until('the retried run to complete', async () =>
       (await jobIds(handlerQueue('flaky'), ['completed'])).includes(failed) ? true : undefined,
@@ -563,5 +606,18 @@ describe('jobhook replay', () => {
         result.stdout,
       ) ?? [result.stdout];
     expect((await replayed(suffix ?? '')).seen).toEqual([`${hash}.${suffix}`]);
+  });
+
+  it('pages through the queue, state by state, never more than a page at a time', async () => {
+    await withQueue('paging', async (queue) => {
+      await queue.addBulk(
+        Array.from({ length: 5 }, (_, i) => ({ name: 'x', data: { i }, opts: { jobId: `w${i}` } })),
+      );
+      await queue.add('x', {}, { jobId: 'd0', delay: 60_000 });
+      const pages: string[][] = [];
+      for await (const page of storedJobs(queue, 2)) pages.push(page.map((job) => job.id ?? ''));
+      expect(pages.every((page) => page.length <= 2)).toBe(true);
+      expect(pages.flat().sort()).toEqual(['d0', 'w0', 'w1', 'w2', 'w3', 'w4']);
+    });
   });
 });
