@@ -1,214 +1,25 @@
 #!/usr/bin/env node
 import cluster from 'node:cluster';
-import { loadOrCreateToken } from './auth/token-file.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
-import { createLogger, redactUrl, type Logger } from './log.js';
-import { probeRedis } from './redis/connect.js';
-import { findRedisServer, startEmbeddedRedis, type EmbeddedRedis } from './redis/embedded.js';
-import { ConfigFileError } from './handlers/config/errors.js';
-import { loadHandlers, NO_HANDLERS } from './handlers/registry.js';
-import type { HandlerConfig } from './handlers/types.js';
-import { startService } from './service.js';
-
-/** The process edge: reads the environment once, resolves Redis and tokens, starts the roles, handles signals. */
-async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`jobhook: ${error.message}\n`);
-    process.exit(2);
-  }
-  const handlers = await readHandlers(config);
-  const logger = createLogger(config.logLevel);
-  const tokens = await resolveTokens(config, logger);
-  const redis = await resolveRedis(config, logger);
-  if (redis === undefined) process.exit(1);
-
-  const http = config.role !== 'worker';
-  const forked = http && config.httpProcesses > 1;
-  const service = await startService({
-    config: forked ? { ...config, role: config.role === 'all' ? 'worker' : 'none' } : config,
-    logger,
-    redisUrl: redis.url,
-    tokens,
-    handlers,
-    workerEndpoints: !forked,
-  });
-  const receivers = forked ? await forkReceivers(config, redis.url, tokens, logger) : undefined;
-  const port = receivers?.port ?? service.port;
-  if (port !== undefined) printCallbackUrls(config, port, tokens);
-
-  let signals = 0;
-  const shutdown = (signal: NodeJS.Signals): void => {
-    if (++signals > 1) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down');
-    void (async () => {
-      await receivers?.stop();
-      await service.stop();
-      await redis.embedded?.stop();
-      logger.info('stopped');
-      process.exit(0);
-    })();
-  };
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
-}
+import { runCli } from './cli/program.js';
 
 /**
- * `JOBHOOK_HTTP_PROCESSES` > 1: receivers in child processes sharing one port (node:cluster), each with its own
- * Redis connection and spool segments. The primary resolved Redis and the tokens once and hands them down; a
- * receiver that dies is replaced.
+ * The package's bin, `jobhook`: the command line (src/cli/), whose default command is the service. A process forked
+ * by the service as a receiver (`JOBHOOK_HTTP_PROCESSES` > 1) reads no arguments: it is a receiver.
  */
-async function forkReceivers(
-  config: Config,
-  redisUrl: string,
-  tokens: readonly string[],
-  logger: Logger,
-): Promise<{ port: number; stop(): Promise<void> }> {
-  let stopping = false;
-  const env = {
-    JOBHOOK_ROLE: 'http',
-    JOBHOOK_HTTP_PROCESSES: '1',
-    REDIS_URL: redisUrl,
-    JOBHOOK_EMBEDDED_REDIS: 'never',
-    ...(tokens.length > 0 ? { JOBHOOK_TOKENS: tokens.join(',') } : {}),
-  };
-  const fork = (): Promise<number> =>
-    new Promise((resolve, reject) => {
-      const worker = cluster.fork(env);
-      worker.once('listening', (address) => resolve(address.port));
-      worker.once('exit', (code, signal) => {
-        reject(new Error(`receiver process exited (${signal ?? code}) before listening`));
-        if (stopping) return;
-        logger.error({ pid: worker.process.pid, code, signal }, 'receiver process died: starting another');
-        fork().catch((error: unknown) =>
-          logger.error({ err: error }, 'could not replace a receiver process'),
-        );
-      });
-    });
-  const ports = await Promise.all(Array.from({ length: config.httpProcesses }, fork));
-  logger.info({ processes: config.httpProcesses, port: ports[0] }, 'receiver processes listening');
-  return {
-    port: ports[0] ?? config.port,
-    async stop() {
-      stopping = true;
-      const workers = Object.values(cluster.workers ?? {}).filter((w) => w !== undefined);
-      await Promise.all(
-        workers.map(
-          (worker) =>
-            new Promise<void>((resolve) => {
-              if (worker.isDead()) resolve();
-              worker.once('exit', () => resolve());
-              worker.process.kill('SIGTERM');
-            }),
-        ),
-      );
-    },
-  };
-}
-
-/** A receiver process forked by `forkReceivers`: the http role only, stopped by its primary. */
-async function receiverProcess(): Promise<void> {
-  const config = loadConfig(process.env);
-  const logger = createLogger(config.logLevel).child({ receiver: cluster.worker?.id });
-  const service = await startService({ config, logger, redisUrl: config.redisUrl, tokens: config.tokens });
-  const stop = (): void => {
-    void service.stop().then(() => process.exit(0));
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', () => undefined); // the primary decides; a terminal's ^C reaches every process
-}
-
-/** The configuration file, for the roles that run handlers; a file that cannot be used stops the start (exit 2). */
-async function readHandlers(config: Config): Promise<HandlerConfig> {
-  if (config.role !== 'all' && config.role !== 'worker') return NO_HANDLERS;
-  try {
-    return await loadHandlers({ path: config.configFile, cwd: process.cwd(), env: process.env });
-  } catch (error) {
-    if (!(error instanceof ConfigFileError)) throw error;
-    process.stderr.write(`jobhook: ${error.message}\n`);
-    process.exit(2);
-  }
-}
-
-interface Tokens extends Array<string> {
-  generated?: string;
-}
-
-async function resolveTokens(config: Config, logger: Logger): Promise<Tokens> {
-  if (config.tokens.length > 0) return [...config.tokens];
-  if (config.allowUnauthenticated) {
-    logger.warn('JOBHOOK_ALLOW_UNAUTHENTICATED is set: callbacks are accepted without a token');
-    return [];
-  }
-  const stored = await loadOrCreateToken(config.dataDir);
-  logger.info({ file: stored.path, created: stored.created }, 'no JOBHOOK_TOKENS set: using the token file');
-  const tokens: Tokens = [stored.token];
-  if (stored.created) tokens.generated = stored.token;
-  return tokens;
-}
-
-async function resolveRedis(
-  config: Config,
-  logger: Logger,
-): Promise<{ url: string; embedded?: EmbeddedRedis } | undefined> {
-  if (await probeRedis(config.redisUrl, 2000)) return { url: config.redisUrl };
-  const target = new URL(config.redisUrl.split(',')[0] ?? config.redisUrl);
-  const local = !config.redisCluster && ['127.0.0.1', 'localhost', '[::1]', '::1'].includes(target.hostname);
-  const binary = config.embeddedRedis === 'auto' && local ? await findRedisServer() : undefined;
-  if (binary === undefined) {
+if (cluster.isPrimary) {
+  const code = await runCli(process.argv.slice(2), {
+    env: process.env,
+    cwd: process.cwd(),
+    stdout: process.stdout,
+    stderr: process.stderr,
+  });
+  if (code !== undefined) process.exitCode = code;
+} else {
+  const { receiverProcess } = await import('./cli/serve-receivers.js');
+  receiverProcess().catch((error: unknown) => {
     process.stderr.write(
-      `jobhook: no Redis answers at ${redactUrl(config.redisUrl)}` +
-        (local && config.embeddedRedis === 'auto' ? ' and no redis-server binary is installed' : '') +
-        '.\nProvide Redis: set REDIS_URL to a reachable Redis or Valkey (redis:// or rediss://), or install ' +
-        'redis-server (e.g. `apt-get install redis-server`) and jobhook starts a private one.\n',
+      `jobhook: failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
     );
-    return undefined;
-  }
-  const port = Number(target.port === '' ? 6379 : target.port);
-  const host = target.hostname === 'localhost' ? '127.0.0.1' : target.hostname.replace(/^\[|\]$/g, '');
-  const embedded = await startEmbeddedRedis({ binary, dataDir: config.dataDir, host, port, logger });
-  return { url: config.redisUrl, embedded };
+    process.exit(1);
+  });
 }
-
-/** The URLs to register with each provider; the token is shown only when this start generated it. */
-function printCallbackUrls(config: Config, port: number, tokens: Tokens): void {
-  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  const base = config.publicUrl ?? `http://${host}:${port}`;
-  const token =
-    tokens.generated ??
-    (config.tokens.length > 0
-      ? '<one of JOBHOOK_TOKENS>'
-      : tokens.length > 0
-        ? `<the token in ${config.dataDir}/token>`
-        : '');
-  const query = token === '' ? '' : `?token=${token}`;
-  const heading =
-    tokens.generated === undefined
-      ? 'jobhook callback URLs:'
-      : `jobhook generated a token (stored in ${config.dataDir}/token). Register these callback URLs:`;
-  process.stdout.write(
-    [
-      '',
-      heading,
-      `  Tencent CI (CallBack, NotifyConfig.Url):  ${base}/v1/callbacks/tencent-ci${query}`,
-      `  TDMQ topic HTTP subscription:             ${base}/v1/callbacks/tdmq${query}`,
-      `  Qiniu pfop notifyURL:                     ${base}/v1/callbacks/qiniu${query}`,
-      `  any of them, auto-detected:               ${base}/v1/callbacks${query}`,
-      '',
-      '',
-    ].join('\n'),
-  );
-}
-
-(cluster.isPrimary ? main() : receiverProcess()).catch((error: unknown) => {
-  process.stderr.write(
-    `jobhook: failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
-  );
-  process.exit(1);
-});

@@ -55,6 +55,10 @@ export function copyJobOptions(retry: RetryPolicy | undefined, retention: Retent
   };
 }
 
+/** Whether a handler runs an event: its filter matches, and the event is not one the handler emitted itself. */
+export const handlerRuns = (handler: HandlerSpec, event: AnyEvent): boolean =>
+  event.source !== `/jobhook/${handler.name}` && handler.matches(event);
+
 interface Target {
   readonly kind: 'handler' | 'subscription';
   /** The handler's name, or the subscription's queue. */
@@ -83,11 +87,10 @@ export class Dispatcher {
     for (const handler of config.handlers) {
       handlerTarget.set(handler.name, targets.length);
       // An event a handler emitted is not handed back to that handler (no loop through its own filter).
-      const emitted = `/jobhook/${handler.name}`;
       targets.push({
         kind: 'handler',
         name: handler.name,
-        matches: (event) => event.source !== emitted && handler.matches(event),
+        matches: (event) => handlerRuns(handler, event),
       });
       writes.push({ queue: handler.queue, options: handlerJobOptions(handler, retention) });
     }
