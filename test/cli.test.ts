@@ -316,7 +316,10 @@ describe('usage', () => {
     for (const args of [['dlq', 'retry', '--all'], ['replay']]) {
       const result = await jobhook(args, { JOBHOOK_CONFIG: file });
       expect(result.code).toBe(2);
-      expect(result.stderr).toMatch(/broken\.json: .*\n {2}handlers\[0\]\.name: /);
+      expect(result.stderr).toMatch(/broken\.json: 2 problems\n/);
+      expect(result.stderr).toMatch(
+        /\n {2}handlers\[0\]\.name \(line 1, column \d+\): must be 1 to 64 characters/,
+      );
     }
   });
 });
