@@ -157,6 +157,11 @@ describe('handlers and subscriptions', () => {
     expect(harness.runs.map((r) => r.attempt)).toEqual([1, 2]);
     const failed = await harness.queue('jobhook-handler-doomed').getJobs(['failed']);
     expect(failed.map((job) => job.id)).toEqual([event!.id]);
+    const metrics = await (await fetch(`${harness.jobhook.url}/metrics`)).text();
+    expect(metrics).toContain('jobhook_dead_letters 1');
+    expect(metrics).toContain('jobhook_queue_jobs{queue="jobhook-handler-doomed",state="failed"} 1');
+    expect(metrics).toContain('jobhook_queue_jobs{queue="jobhook-dead",state="waiting"} 1');
+    expect(metrics).toContain('jobhook_handler_runs_total{handler="doomed",outcome="dead"} 1');
   });
 
   it.each([
