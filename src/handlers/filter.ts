@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parsePath, type PathStep } from './path.js';
 
 /**
  * Event filters (CONTRACT.md §5.2): `type`, `source`, `subject` are patterns where `*` matches any run of
@@ -110,18 +111,6 @@ function globMatcher(pattern: string): (value: string) => boolean {
   };
 }
 
-type Step = string | number;
-
-function parsePath(path: string): Step[] {
-  const steps: Step[] = [];
-  for (const part of path.split('.')) {
-    const name = /^[^[]+/.exec(part)?.[0] ?? part;
-    steps.push(name);
-    for (const index of part.slice(name.length).matchAll(/\[(\d+)\]/g)) steps.push(Number(index[1]));
-  }
-  return steps;
-}
-
 /**
  * Whether a value at `steps` below `value` satisfies `test`. An array met on the way by a name (not an index), or
  * at the end of the path, matches when any of its elements does: `outputs.bucket` is any output's bucket, `items`
@@ -130,7 +119,7 @@ function parsePath(path: string): Step[] {
  */
 function anyLeaf(
   value: unknown,
-  steps: readonly Step[],
+  steps: readonly PathStep[],
   at: number,
   test: (leaf: string) => boolean,
 ): boolean {
