@@ -40,6 +40,7 @@ function handler(name: string, on: z.input<typeof FilterSchema>, retry = {}): Ha
     timeoutMs: 1000,
     concurrency: 1,
     options: {},
+    verify: false,
     handle: () => undefined,
   };
 }
@@ -48,6 +49,7 @@ const subscription = (queue: string, on: z.input<typeof FilterSchema>, retry?: o
   queue,
   matches: compileFilter(on),
   retry: retry === undefined ? undefined : RetrySchema.parse(retry),
+  verify: false,
 });
 
 const CONFIG: HandlerConfig = {

@@ -25,7 +25,12 @@ export async function loadHandlers(options: LoadOptions): Promise<HandlerConfig>
   if (loaded === undefined) return NO_HANDLERS;
   const handlers = loaded.handlers.map(handlerSpec);
   const subscriptions = loaded.config.subscriptions.map((entry): SubscriptionSpec =>
-    Object.freeze({ queue: entry.queue, matches: compileFilter(entry.on), retry: entry.retry }),
+    Object.freeze({
+      queue: entry.queue,
+      matches: compileFilter(entry.on),
+      retry: entry.retry,
+      verify: entry.verify ?? false,
+    }),
   );
   return Object.freeze({
     file: loaded.file,
@@ -67,6 +72,7 @@ function handlerSpec({ entry, module }: LoadedEntry): HandlerSpec {
     timeoutMs: entry.timeout ?? own?.timeout ?? DEFAULT_TIMEOUT_MS,
     concurrency: entry.concurrency ?? own?.concurrency ?? DEFAULT_CONCURRENCY,
     options: deepFreeze(entry.options ?? {}),
+    verify: entry.verify ?? false,
     handle,
   });
 }

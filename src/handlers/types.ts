@@ -53,6 +53,8 @@ export interface HandlerSpec {
   readonly timeoutMs: number;
   readonly concurrency: number;
   readonly options: Readonly<Record<string, unknown>>;
+  /** Whether it gets events only once the provider confirmed them (CONTRACT.md §5.4). */
+  readonly verify: boolean;
   readonly handle: HandleFunction;
 }
 
@@ -62,6 +64,8 @@ export interface SubscriptionSpec {
   readonly matches: Matcher;
   /** Attempts and backoff the copies carry for the consumer; undefined: BullMQ's default of one attempt. */
   readonly retry: RetryPolicy | undefined;
+  /** Whether only events the provider confirmed are copied. */
+  readonly verify: boolean;
 }
 
 /** Everything the configuration file says, ready to run. */

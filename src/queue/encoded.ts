@@ -11,7 +11,8 @@ export interface EncodedEvent {
   readonly json: string;
 }
 
-export const encodeEvent = (event: JobhookEvent): EncodedEvent => ({
+/** Any event of `jobhook-events`: a provider's, a handler's (`app.…`) or jobhook's own (`jobhook.…`). */
+export const encodeEvent = (event: { readonly id: string; readonly type: string }): EncodedEvent => ({
   id: event.id,
   type: event.type,
   json: JSON.stringify(event),

@@ -4,6 +4,7 @@ import type { AnyEvent } from '../../events/types.js';
 import type { Logger } from '../../log.js';
 import type { Ledger, LedgerJob } from '../../queue/ledger.js';
 import { submitMarker } from '../../queue/ledger.js';
+import { encodeEvent } from '../../queue/encoded.js';
 import type { CallbackStore } from '../../queue/types.js';
 import { NonRetryableError } from '../errors.js';
 import { API_INFO, prepareRequest, type SubmitApi } from './apis.js';
@@ -131,7 +132,7 @@ export function createSubmitter(options: SubmitterOptions) {
       };
       await ledger.submitted(marker, job);
       await options.store.storeEvents([
-        encode(
+        encodeEvent(
           jobSubmitted({
             provider: info.provider,
             kind: info.kind,
@@ -223,9 +224,3 @@ export function createSubmitter(options: SubmitterOptions) {
 }
 
 export type Submitter = ReturnType<typeof createSubmitter>;
-
-const encode = (event: { id: string; type: string }) => ({
-  id: event.id,
-  type: event.type,
-  json: JSON.stringify(event),
-});
