@@ -70,18 +70,19 @@ export const isMarker = (value: unknown): value is string =>
   /^jobhook-[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(value);
 
 /**
- * Per event: KEYS none (the keys are built from ARGV[1], the ledger's key prefix, as BullMQ's scripts build
- * theirs); ARGV: prefix, then per event the job key (`<provider>:<jobId>`), the marker or '', the event's state and
- * time (ms). Returns per event `{}` (not a ledger job) or `{causationId, correlationId, stale}`.
+ * KEYS[1]: a key of the ledger's slot (the other keys are built from ARGV[1], the ledger's key prefix, as
+ * BullMQ's scripts build theirs); ARGV: prefix, retention (ms), then per event the job key (`<provider>:<jobId>`),
+ * the marker or '', the event's state and time (ms). Returns per event `{}` (not a ledger job) or
+ * `{causationId, correlationId, stale}`.
  *
  * A job's state only moves forward: after a terminal state, a pending event or an older terminal one is stale; a
  * newer one is taken.
  */
 const LINEAGE_SCRIPT = `
 local rcall = redis.call
-local prefix = ARGV[1]
+local prefix, retention = ARGV[1], ARGV[2]
 local results = {}
-for i = 2, #ARGV, 4 do
+for i = 3, #ARGV, 4 do
   local jobKey = prefix .. "job:" .. ARGV[i]
   local marker, state, at = ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3])
   local terminal = state ~= "pending"
@@ -99,6 +100,9 @@ for i = 2, #ARGV, 4 do
   elseif marker ~= "" then
     local intent = rcall("HMGET", prefix .. "intent:" .. marker, "causationId", "correlationId")
     if intent[1] then
+      -- The callback came before the submission's answer was recorded: keep its state for the job's entry.
+      rcall("HSET", jobKey, "state", state, "stateAt", at)
+      rcall("PEXPIRE", jobKey, retention)
       results[#results + 1] = { intent[1], intent[2], 0 }
     else
       results[#results + 1] = {}
@@ -150,7 +154,7 @@ export class Ledger {
       command: 'jobhookLineage',
       lua: LINEAGE_SCRIPT,
       // The one key places the call on the ledger's node of a cluster.
-      header: [`${this.keyPrefix}slot`, this.keyPrefix],
+      header: [`${this.keyPrefix}slot`, this.keyPrefix, options.retentionMs],
       maxItems: 256,
       maxChars: 1024 * 1024,
       timeoutMs: options.timeoutMs,
