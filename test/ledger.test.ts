@@ -112,7 +112,8 @@ describe('the job ledger', () => {
       state: 'pending',
       at: at('2026-12-04T10:01:00Z'),
     });
-    expect(late).toEqual({ causationId: 'cause-1', correlationId: 'chain-1', stale: false });
+    // Pending after the terminal callback that came first: stale.
+    expect(late).toEqual({ causationId: 'cause-1', correlationId: 'chain-1', stale: true });
   });
 
   it('moves a job’s state only forward: pending after terminal and older terminals are stale', async () => {
