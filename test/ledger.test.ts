@@ -105,7 +105,11 @@ describe('the job ledger', () => {
       jobId: entry.jobId,
     });
     // The entry, with the state of the callback that came first.
-    expect(await ledger.get('tencent-ci', entry.jobId)).toEqual({ ...entry, state: 'succeeded', uin: undefined });
+    expect(await ledger.get('tencent-ci', entry.jobId)).toEqual({
+      ...entry,
+      state: 'succeeded',
+      uin: undefined,
+    });
     const late = await ledger.lineage({
       provider: 'tencent-ci',
       jobId: entry.jobId,
