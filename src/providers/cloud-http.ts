@@ -206,7 +206,7 @@ const BUILDER = new XMLBuilder({ ignoreAttributes: true, suppressEmptyNode: fals
  * repeated elements, numbers and booleans their JSON text (`10`, `false`), `undefined` and `null` are left out.
  */
 export function renderXml(root: string, content: Record<string, unknown>): string {
-  return String(BUILDER.build({ [root]: plain(content) }));
+  return BUILDER.build({ [root]: plain(content) });
 }
 
 function plain(value: unknown): unknown {
