@@ -22,7 +22,8 @@ export function fillEndpoint(provider: CloudProvider, template: string, values: 
     const value = values[name];
     if (value === undefined || value === '')
       throw refused(provider, 'MissingTarget', `the endpoint needs a ${name}`);
-    if (!NAME.test(value)) throw refused(provider, 'InvalidTarget', `not a ${name}: ${JSON.stringify(value)}`);
+    if (!NAME.test(value))
+      throw refused(provider, 'InvalidTarget', `not a ${name}: ${JSON.stringify(value)}`);
     return value;
   });
   return new URL(filled);

@@ -73,6 +73,7 @@ export const isThrottlingCode = (code: string): boolean => THROTTLING.has(code);
  * id, 614 exists, 631 no such bucket) are answers about the request, so final.
  */
 export function outcomeOf(status: number, code: string): 'refused' | 'busy' {
-  if ((status >= 500 && status < 600) || status === 408 || status === 429 || isThrottlingCode(code)) return 'busy';
+  if ((status >= 500 && status < 600) || status === 408 || status === 429 || isThrottlingCode(code))
+    return 'busy';
   return 'refused';
 }

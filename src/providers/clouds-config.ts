@@ -42,8 +42,14 @@ const Env = z.object({
   TENCENTCLOUD_SECRET_ID: Text,
   TENCENTCLOUD_SECRET_KEY: Text,
   TENCENTCLOUD_SESSION_TOKEN: Text,
-  TENCENTCLOUD_APPID: z.string().regex(/^\d{1,64}$/, 'must be digits').optional(),
-  TENCENTCLOUD_UIN: z.string().regex(/^\d{1,64}$/, 'must be digits').optional(),
+  TENCENTCLOUD_APPID: z
+    .string()
+    .regex(/^\d{1,64}$/, 'must be digits')
+    .optional(),
+  TENCENTCLOUD_UIN: z
+    .string()
+    .regex(/^\d{1,64}$/, 'must be digits')
+    .optional(),
   QINIU_ACCESS_KEY: Text,
   QINIU_SECRET_KEY: Text,
   JOBHOOK_TENCENT_CI_ENDPOINT: Template.default(DEFAULT_CI_ENDPOINT),

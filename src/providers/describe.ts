@@ -139,14 +139,22 @@ const oneEvent = (
 };
 
 function unreadableRecord(provider: CloudProvider, reason: string): CloudError {
-  return new CloudError({ provider, status: 200, code: 'UnreadableRecord', message: reason, outcome: 'busy' });
+  return new CloudError({
+    provider,
+    status: 200,
+    code: 'UnreadableRecord',
+    message: reason,
+    outcome: 'busy',
+  });
 }
 
 /** Whether an error is the provider saying it does not know the job (404, Qiniu 612 / "not such id"). */
 export function isUnknownJob(error: unknown): boolean {
   if (!isCloudError(error)) return false;
   if (error.status === 404 || error.code === 'NoSuchJob') return true;
-  return error.provider === 'qiniu' && (error.code === '612' || /no(t)? such id/i.test(error.providerMessage));
+  return (
+    error.provider === 'qiniu' && (error.code === '612' || /no(t)? such id/i.test(error.providerMessage))
+  );
 }
 
 export interface Describer {

@@ -41,7 +41,10 @@ const PfopAnswer = z.looseObject({ persistentId: z.string().min(1) });
 
 /** `X-Qiniu-Date`: UTC `YYYYMMDDTHHmmssZ`. */
 export const qiniuDate = (ms: number): string =>
-  new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 
 function formValue(value: string | number | boolean): string {
   if (typeof value === 'boolean') return value ? '1' : '0';
@@ -77,7 +80,14 @@ export function createQiniuClient(options: QiniuClientOptions) {
     if (!isOk(answer)) {
       const error = answerError('qiniu', answer);
       options.http.logger?.warn(
-        { provider: 'qiniu', method, path, status: answer.status, code: error.code, requestId: error.requestId },
+        {
+          provider: 'qiniu',
+          method,
+          path,
+          status: answer.status,
+          code: error.code,
+          requestId: error.requestId,
+        },
         'cloud call refused',
       );
       throw error;

@@ -92,14 +92,14 @@ export function createTencentCiClient(options: TencentCiClientOptions) {
 
   return {
     /** `GET /file_jobs/<id>`, `/jobs/<id>`, `/doc_jobs/<id>`: `JobsDetail` and `NonExistJobIds`. */
-    describeJob: (kind: CiJobKind, target: CiTarget, jobId: string, signal?: AbortSignal) =>
+    describeJob: async (kind: CiJobKind, target: CiTarget, jobId: string, signal?: AbortSignal) =>
       call(
         target,
         { method: 'GET', path: `${CI_JOB_PATHS[kind]}/${idSegment('tencent-ci', jobId)}`, signal },
         CiJobsAnswer,
       ),
     /** `GET /file_jobs?…`, `/jobs?…`, `/doc_jobs?…` (`queueId`, `tag`, `startCreationTime`, `size`, `nextToken`, …). */
-    listJobs: (kind: CiJobKind, target: CiTarget, query: CiQuery, signal?: AbortSignal) =>
+    listJobs: async (kind: CiJobKind, target: CiTarget, query: CiQuery, signal?: AbortSignal) =>
       call(target, { method: 'GET', path: CI_JOB_PATHS[kind], query, signal }, CiJobsAnswer),
     /** `POST /file_jobs`, `/jobs`, `/doc_jobs` with `<Request>`: the new job in `JobsDetail[0]`. */
     createJob: async (
@@ -116,14 +116,14 @@ export function createTencentCiClient(options: TencentCiClientOptions) {
       return { ...result, job: result.JobsDetail[0] };
     },
     /** `GET /workflowexecution/<runId>`. */
-    describeWorkflowExecution: (target: CiTarget, runId: string, signal?: AbortSignal) =>
+    describeWorkflowExecution: async (target: CiTarget, runId: string, signal?: AbortSignal) =>
       call(
         target,
         { method: 'GET', path: `/workflowexecution/${idSegment('tencent-ci', runId)}`, signal },
         CiWorkflowAnswer,
       ),
     /** `POST /triggerworkflow?workflowId=…&object=…[&name=…]`, empty body: `InstanceId` is the run id. */
-    triggerWorkflow: (
+    triggerWorkflow: async (
       target: CiTarget,
       request: { readonly workflowId: string; readonly object: string; readonly name?: string | undefined },
       signal?: AbortSignal,
@@ -139,24 +139,24 @@ export function createTencentCiClient(options: TencentCiClientOptions) {
         CiTriggerAnswer,
       ),
     /** `POST /inventorytriggerjob` with `<Request>`. */
-    createInventoryJob: (target: CiTarget, request: Record<string, unknown>, signal?: AbortSignal) =>
+    createInventoryJob: async (target: CiTarget, request: Record<string, unknown>, signal?: AbortSignal) =>
       call(
         target,
         { method: 'POST', path: '/inventorytriggerjob', xml: xml(request), signal },
         CiInventoryAnswer,
       ),
     /** `GET /inventorytriggerjob/<id>`: `JobsDetail`, or `NonExistJobId`. */
-    describeInventoryJob: (target: CiTarget, jobId: string, signal?: AbortSignal) =>
+    describeInventoryJob: async (target: CiTarget, jobId: string, signal?: AbortSignal) =>
       call(
         target,
         { method: 'GET', path: `/inventorytriggerjob/${idSegment('tencent-ci', jobId)}`, signal },
         CiInventoryAnswer,
       ),
     /** `GET /inventorytriggerjob?…` (`nextToken`, `size`, `states`, `startCreationTime`, `endCreationTime`, …). */
-    listInventoryJobs: (target: CiTarget, query: CiQuery, signal?: AbortSignal) =>
+    listInventoryJobs: async (target: CiTarget, query: CiQuery, signal?: AbortSignal) =>
       call(target, { method: 'GET', path: '/inventorytriggerjob', query, signal }, CiInventoryAnswer),
     /** `PUT /inventorytriggerjob/<id>?cancel`. */
-    cancelInventoryJob: (target: CiTarget, jobId: string, signal?: AbortSignal) =>
+    cancelInventoryJob: async (target: CiTarget, jobId: string, signal?: AbortSignal) =>
       call(
         target,
         {
@@ -168,10 +168,10 @@ export function createTencentCiClient(options: TencentCiClientOptions) {
         CiInventoryAnswer.partial(),
       ),
     /** `GET /queue`, `/file_queue`, `/docqueue`, `/picqueue` (`queueIds`, `state`, `pageNumber`, `pageSize`). */
-    describeQueues: (kind: CiQueueKind, target: CiTarget, query: CiQuery, signal?: AbortSignal) =>
+    describeQueues: async (kind: CiQueueKind, target: CiTarget, query: CiQuery, signal?: AbortSignal) =>
       call(target, { method: 'GET', path: CI_QUEUE_PATHS[kind], query, signal }, CiQueuesAnswer),
     /** `PUT /queue/<id>` (and the other kinds) with `<Request>{Name, QueueID, State, NotifyConfig}`. */
-    updateQueue: (
+    updateQueue: async (
       kind: CiQueueKind,
       target: CiTarget,
       queueId: string,

@@ -1,4 +1,11 @@
-import { answerError, isOk, renderXml, sendCloud, type CloudHttpOptions, type HttpAnswer } from '../cloud-http.js';
+import {
+  answerError,
+  isOk,
+  renderXml,
+  sendCloud,
+  type CloudHttpOptions,
+  type HttpAnswer,
+} from '../cloud-http.js';
 import { apiUrl, fillEndpoint, type EndpointValues } from '../cloud-endpoint.js';
 import { cosAuthorization, cosKeyTime, cosQueryString, type CosCredentials } from './cos-signature.js';
 
@@ -58,7 +65,14 @@ export async function cosSend(
   if (isOk(answer)) return answer;
   const error = answerError(provider, answer);
   transport.http.logger?.warn(
-    { provider, method: request.method, path: request.path, status: answer.status, code: error.code, requestId: error.requestId },
+    {
+      provider,
+      method: request.method,
+      path: request.path,
+      status: answer.status,
+      code: error.code,
+      requestId: error.requestId,
+    },
     'cloud call refused',
   );
   throw error;

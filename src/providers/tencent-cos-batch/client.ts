@@ -66,7 +66,10 @@ export function createCosBatchClient(options: CosBatchClientOptions) {
           {
             method: 'POST',
             path: '/jobs',
-            xml: { root: 'CreateJobRequest', content: { ...request, ClientRequestToken: clientRequestToken } },
+            xml: {
+              root: 'CreateJobRequest',
+              content: { ...request, ClientRequestToken: clientRequestToken },
+            },
             signal,
           },
           'CreateJobResult',
@@ -77,7 +80,7 @@ export function createCosBatchClient(options: CosBatchClientOptions) {
       }
     },
     /** `GET /jobs/<id>` → `DescribeJobResult{Job}`. */
-    describeJob: (region: string, jobId: string, signal?: AbortSignal) =>
+    describeJob: async (region: string, jobId: string, signal?: AbortSignal) =>
       call(
         region,
         { method: 'GET', path: `/jobs/${idSegment('tencent-cos-batch', jobId)}`, signal },
@@ -85,7 +88,7 @@ export function createCosBatchClient(options: CosBatchClientOptions) {
         DescribeJobAnswer,
       ),
     /** `GET /jobs?jobStatuses=&maxResults=&nextToken=` → `ListJobsResult{Jobs{member[]}, NextToken}`. */
-    listJobs: (
+    listJobs: async (
       region: string,
       query: {
         readonly jobStatuses?: string | undefined;
