@@ -159,10 +159,11 @@ export function isUnknownJob(error: unknown): boolean {
 
 export interface Describer {
   /** Describes the job of an event (the verifier's `describe`). */
-  describeEvent(event: JobhookEvent, signal?: AbortSignal): Promise<DescribeResult>;
+  readonly describeEvent: (event: JobhookEvent, signal?: AbortSignal) => Promise<DescribeResult>;
   /** Describes a ledger job (the poller's `describe`). */
-  describeJob(job: LedgerJob, signal?: AbortSignal): Promise<DescribeResult>;
-  describe(query: DescribeQuery, signal?: AbortSignal): Promise<DescribeResult>;
+  readonly describeJob: (job: LedgerJob, signal?: AbortSignal) => Promise<DescribeResult>;
+  /** Describes by an explicit request. */
+  readonly describe: (query: DescribeQuery, signal?: AbortSignal) => Promise<DescribeResult>;
 }
 
 export function createDescriber(clouds: Clouds, options: { now?: () => number } = {}): Describer {
@@ -200,7 +201,12 @@ export function createDescriber(clouds: Clouds, options: { now?: () => number } 
         if (batch === undefined) throw noClient('tencent-cos-batch');
         const result = await batch.describeJob(query.region ?? '', query.jobId, signal);
         if (result.Job.JobId !== query.jobId) return { found: false };
-        const event = batchEvent(result.Job, result.record, { region: query.region }, delivery());
+        const event = batchEvent(
+          result.Job,
+          result.record,
+          { region: query.region, uin: batch.uin },
+          delivery(),
+        );
         return { found: true, state: event.data.state, record: result.record, events: [event] };
       }
       case 'pfop': {

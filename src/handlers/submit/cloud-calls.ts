@@ -46,7 +46,8 @@ function parse<S extends z.ZodType>(provider: CloudProvider, schema: S, value: u
 }
 
 function need<T>(client: T | undefined, provider: CloudProvider): T {
-  if (client === undefined) throw refused(provider, 'NoCredentials', 'no credentials are set for this provider');
+  if (client === undefined)
+    throw refused(provider, 'NoCredentials', 'no credentials are set for this provider');
   return client;
 }
 

@@ -62,7 +62,9 @@ describe('Qiniu client', () => {
     const data =
       `GET /status/get/prefop?id=${STATUS.id}\nHost: ${new URL(cloud.url).host}\n` +
       `Content-Type: application/x-www-form-urlencoded\nX-Qiniu-Date: 20250301T020304Z\n\n`;
-    expect(sent.headers.authorization).toBe(`Qiniu ${TEST_SECRETS.qiniu.accessKey}:${v2(TEST_SECRETS.qiniu.secretKey, data)}`);
+    expect(sent.headers.authorization).toBe(
+      `Qiniu ${TEST_SECRETS.qiniu.accessKey}:${v2(TEST_SECRETS.qiniu.secretKey, data)}`,
+    );
   });
 
   it('pfop: POST /pfop/ with the form, the body signed', async () => {
@@ -96,7 +98,9 @@ describe('Qiniu client', () => {
     const data =
       `POST /pfop/\nHost: ${new URL(cloud.url).host}\nContent-Type: application/x-www-form-urlencoded\n` +
       `X-Qiniu-Date: 20250301T020304Z\n\n${sent.text}`;
-    expect(sent.headers.authorization).toBe(`Qiniu ${TEST_SECRETS.qiniu.accessKey}:${v2(TEST_SECRETS.qiniu.secretKey, data)}`);
+    expect(sent.headers.authorization).toBe(
+      `Qiniu ${TEST_SECRETS.qiniu.accessKey}:${v2(TEST_SECRETS.qiniu.secretKey, data)}`,
+    );
   });
 
   it('errors: 612 and {"error"} with 2xx are final, 599 is busy, the reqid kept', async () => {
@@ -108,11 +112,18 @@ describe('Qiniu client', () => {
       requestId: 'qiniu-req-1',
     });
     cloud.reply = () => jsonReply({ error: 'not such id in prefop' });
-    await expect(qiniu.prefop('z2.gone')).rejects.toMatchObject({ status: 200, code: '200', retryable: false });
+    await expect(qiniu.prefop('z2.gone')).rejects.toMatchObject({
+      status: 200,
+      code: '200',
+      retryable: false,
+    });
     cloud.reply = () => jsonReply({ error: 'server busy' }, 599);
     await expect(qiniu.pfop({ bucket: 'b', key: 'k' })).rejects.toMatchObject({ outcome: 'busy' });
     cloud.reply = () => jsonReply({ error: 'bad token' }, 401);
-    await expect(qiniu.pfop({ bucket: 'b', key: 'k' })).rejects.toMatchObject({ outcome: 'refused', status: 401 });
+    await expect(qiniu.pfop({ bucket: 'b', key: 'k' })).rejects.toMatchObject({
+      outcome: 'refused',
+      status: 401,
+    });
   });
 
   it('X-Qiniu-Date is UTC YYYYMMDDTHHmmssZ', () => {

@@ -44,7 +44,8 @@ const errorXml = (code: string, message: string) =>
 
 describe('COS batch client', () => {
   it('CreateJob: POST /jobs on the control host with x-cos-appid signed and ClientRequestToken set', async () => {
-    cloud.reply = () => xmlReply('<CreateJobResult><JobId>53dc6228-c50b-46f7-8ad7-65e7159f1aae</JobId></CreateJobResult>');
+    cloud.reply = () =>
+      xmlReply('<CreateJobResult><JobId>53dc6228-c50b-46f7-8ad7-65e7159f1aae</JobId></CreateJobResult>');
     const created = await batch.createJob('ap-guangzhou', REQUEST, 'jobhook-token-1');
     expect(created.JobId).toBe('53dc6228-c50b-46f7-8ad7-65e7159f1aae');
     const sent = last();
@@ -105,10 +106,18 @@ describe('COS batch client', () => {
       xmlReply(
         '<ListJobsResult><Jobs><member><JobId>j-1</JobId><Status>Active</Status><Description>d (jobhook-x)</Description></member></Jobs><NextToken>n-2</NextToken></ListJobsResult>',
       );
-    const listed = await batch.listJobs('ap-guangzhou', { maxResults: 100, nextToken: 'n-1', jobStatuses: 'Active' });
+    const listed = await batch.listJobs('ap-guangzhou', {
+      maxResults: 100,
+      nextToken: 'n-1',
+      jobStatuses: 'Active',
+    });
     expect(listed.Jobs?.member?.map((j) => [j.JobId, j.Description])).toEqual([['j-1', 'd (jobhook-x)']]);
     expect(listed.NextToken).toBe('n-2');
-    expect(Object.fromEntries(last().query)).toEqual({ jobStatuses: 'Active', maxResults: '100', nextToken: 'n-1' });
+    expect(Object.fromEntries(last().query)).toEqual({
+      jobStatuses: 'Active',
+      maxResults: '100',
+      nextToken: 'n-1',
+    });
     expect(last().signed).toBe(true);
   });
 

@@ -50,6 +50,8 @@ export function createCosBatchClient(options: CosBatchClientOptions) {
   }
 
   return {
+    /** The account whose control host this client calls. */
+    uin: options.uin,
     /**
      * `POST /jobs` with `<CreateJobRequest>` (the caller's request with `clientRequestToken` as its
      * `ClientRequestToken`) → `JobId`. Refusals the documentation names are `CreateJobError`s with a `reason`.
