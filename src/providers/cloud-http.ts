@@ -222,3 +222,21 @@ function plain(value: unknown): unknown {
 
 /** Whether an answer is a success. */
 export const isOk = (answer: HttpAnswer): boolean => answer.status >= 200 && answer.status < 300;
+
+/** A 2xx answer as it is; any other is logged (status, code, request id) and thrown as its `CloudError`. */
+export function expectOk(options: CloudHttpOptions, call: HttpCall, answer: HttpAnswer): HttpAnswer {
+  if (isOk(answer)) return answer;
+  const error = answerError(options.provider, answer);
+  options.logger?.warn(
+    {
+      provider: options.provider,
+      method: call.method,
+      path: call.url.pathname,
+      status: answer.status,
+      code: error.code,
+      requestId: error.requestId,
+    },
+    'cloud call refused',
+  );
+  throw error;
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from '../config.js';
+import { ConfigError, parseEnv } from '../config.js';
 import type { QiniuKey } from './qiniu/signature.js';
 import { DEFAULT_QINIU_API_ENDPOINT } from './qiniu/client.js';
 import { DEFAULT_COS_BATCH_ENDPOINT } from './tencent-cos-batch/client.js';
@@ -65,15 +65,7 @@ function together(names: string, first: string | undefined, second: string | und
 
 /** Reads the cloud section of the environment; the secrets stay in the result only, never in a message. */
 export function readCloudsConfig(env: Readonly<Record<string, string | undefined>>): CloudsConfig {
-  const parsed = Env.safeParse(
-    Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')),
-  );
-  if (!parsed.success) {
-    // Names and rules only: a value (a secret) is never repeated.
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(Env, env);
   const { TENCENTCLOUD_SECRET_ID: secretId, TENCENTCLOUD_SECRET_KEY: secretKey } = e;
   const { QINIU_ACCESS_KEY: accessKey, QINIU_SECRET_KEY: qiniuSecret } = e;
   together('TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY', secretId, secretKey);

@@ -1,17 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
+import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { parseDocument } from '../body/parse.js';
 import type { JobhookEvent } from '../events/types.js';
 import type { LedgerJob } from '../queue/ledger.js';
 import type { PollerOptions } from '../queue/poller.js';
 import type { VerifierOptions } from '../queue/verifier.js';
-import { createClouds } from './clouds.js';
-import { readCloudsConfig } from './clouds-config.js';
 import { createDescriber, type Describer } from './describe.js';
 import { normalizeQiniu } from './qiniu/normalize.js';
 import { normalizeCiDocument } from './tencent-ci/normalize.js';
-import { cloudEnv, jsonReply, startFakeCloud, TEST_SECRETS, xmlReply, type FakeCloud } from './test-cloud.js';
+import { jsonReply, useFakeCloud, xmlReply, type FakeCloud } from './test-cloud.js';
 
 const FIXTURES = join(import.meta.dirname);
 const RECEIVED = { channel: 'http' as const, receivedAt: '2026-11-21T06:00:00.000Z' };
@@ -33,16 +31,12 @@ async function callbackEvent(path: string): Promise<JobhookEvent> {
 /** A describe answer: the callback's document without its EventName (describe answers carry none). */
 const describeAnswer = (callback: string): string => callback.replace(/<EventName>[^<]*<\/EventName>/, '');
 
+const fake = useFakeCloud();
 let cloud: FakeCloud;
 let describer: Describer;
-
-beforeAll(async () => {
-  cloud = await startFakeCloud(TEST_SECRETS);
-  describer = createDescriber(createClouds(readCloudsConfig(cloudEnv(cloud))));
-});
-afterAll(() => cloud.close());
-beforeEach(() => {
-  cloud.requests.length = 0;
+beforeAll(() => {
+  cloud = fake.cloud;
+  describer = createDescriber(fake.clouds);
 });
 
 const paths = () => cloud.requests.map((r) => `${r.method} ${r.url}`);

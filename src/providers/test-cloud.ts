@@ -1,6 +1,9 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { startReceiver, type Received } from '../handlers/forward/test-receiver.js';
+import { createClouds, type Clouds } from './clouds.js';
+import { readCloudsConfig } from './clouds-config.js';
 import { verifyQiniuAuthorization, type QiniuKey } from './qiniu/signature.js';
 
 /**
@@ -187,5 +190,45 @@ export function cloudEnv(cloud: FakeCloud, extra: Record<string, string> = {}): 
     JOBHOOK_QINIU_API_ENDPOINT: `${cloud.url}/qiniu`,
     JOBHOOK_CLOUD_TIMEOUT_MS: '1000',
     ...extra,
+  };
+}
+
+/**
+ * A fake cloud for one test file (started before its tests, closed after, its request log emptied before each)
+ * and the clients addressing it.
+ */
+export function useFakeCloud(): {
+  readonly cloud: FakeCloud;
+  readonly clouds: Clouds;
+  /** The last request the cloud received. */
+  last(): CloudRequest;
+} {
+  let cloud: FakeCloud | undefined;
+  let clouds: Clouds | undefined;
+  beforeAll(async () => {
+    cloud = await startFakeCloud(TEST_SECRETS);
+    clouds = createClouds(readCloudsConfig(cloudEnv(cloud)));
+  });
+  afterAll(() => cloud?.close());
+  beforeEach(() => {
+    if (cloud !== undefined) cloud.requests.length = 0;
+  });
+  const started = (): FakeCloud => {
+    if (cloud === undefined) throw new Error('the fake cloud is not started');
+    return cloud;
+  };
+  return {
+    get cloud() {
+      return started();
+    },
+    get clouds() {
+      if (clouds === undefined) throw new Error('the fake cloud is not started');
+      return clouds;
+    },
+    last() {
+      const request = started().requests.at(-1);
+      if (request === undefined) throw new Error('no request');
+      return request;
+    },
   };
 }

@@ -1,33 +1,22 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseXml } from '../../body/xml.js';
 import { closedPort } from '../forward/test-receiver.js';
 import { createClouds } from '../../providers/clouds.js';
 import { readCloudsConfig } from '../../providers/clouds-config.js';
-import {
-  cloudEnv,
-  jsonReply,
-  startFakeCloud,
-  TEST_SECRETS,
-  xmlReply,
-  type FakeCloud,
-} from '../../providers/test-cloud.js';
+import { cloudEnv, jsonReply, useFakeCloud, xmlReply, type FakeCloud } from '../../providers/test-cloud.js';
 import { ciListTime, createCloudCalls } from './cloud-calls.js';
 import type { SubmitCalls } from './submitter.js';
 
 const TARGET = { bucket: 'demo-1250000000', region: 'ap-guangzhou' };
 const MARKER = 'jobhook-1b4e28ba-2fa1-51d2-883f-0016d3cca427';
 
+const fake = useFakeCloud();
 let cloud: FakeCloud;
 let calls: SubmitCalls;
 const options = (token = 't') => ({ clientRequestToken: token, signal: new AbortController().signal });
-
-beforeAll(async () => {
-  cloud = await startFakeCloud(TEST_SECRETS);
-  calls = createCloudCalls(createClouds(readCloudsConfig(cloudEnv(cloud))));
-});
-afterAll(() => cloud.close());
-beforeEach(() => {
-  cloud.requests.length = 0;
+beforeAll(() => {
+  cloud = fake.cloud;
+  calls = createCloudCalls(fake.clouds);
 });
 
 const job = (id: string, userData: string) =>

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { jsonReply, startFakeCloud, TEST_SECRETS, type FakeCloud } from '../test-cloud.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { jsonReply, useFakeCloud, TEST_SECRETS, type FakeCloud } from '../test-cloud.js';
 import { createQiniuClient, qiniuDate, type QiniuClient } from './client.js';
 
 /** The v2 signature written out from formats.md §3.4, independently of signature.ts. */
@@ -9,11 +9,11 @@ const v2 = (secretKey: string, data: string): string =>
 
 const NOW = Date.UTC(2025, 2, 1, 2, 3, 4);
 
+const fake = useFakeCloud();
 let cloud: FakeCloud;
 let qiniu: QiniuClient;
-
-beforeAll(async () => {
-  cloud = await startFakeCloud(TEST_SECRETS);
+beforeAll(() => {
+  cloud = fake.cloud;
   qiniu = createQiniuClient({
     key: TEST_SECRETS.qiniu,
     endpoint: `${cloud.url}/qiniu`,
@@ -21,16 +21,7 @@ beforeAll(async () => {
     now: () => NOW,
   });
 });
-afterAll(() => cloud.close());
-beforeEach(() => {
-  cloud.requests.length = 0;
-});
-
-const last = () => {
-  const request = cloud.requests.at(-1);
-  if (request === undefined) throw new Error('no request');
-  return request;
-};
+const last = () => fake.last();
 
 const STATUS = {
   id: 'z2.01HZZZQINIUEXAMPLE0001',

@@ -3,8 +3,7 @@ import type { JsonObject } from '../../body/json.js';
 import { CloudError } from '../cloud-error.js';
 import { apiUrl, fillEndpoint } from '../cloud-endpoint.js';
 import {
-  answerError,
-  isOk,
+  expectOk,
   readJsonAnswer,
   sendCloud,
   unreadable,
@@ -76,22 +75,8 @@ export function createQiniuClient(options: QiniuClientOptions) {
       headers,
       body: Buffer.from(form ?? '', 'utf8'),
     });
-    const answer = await sendCloud(http, { method, url, headers, body: form, signal });
-    if (!isOk(answer)) {
-      const error = answerError('qiniu', answer);
-      options.http.logger?.warn(
-        {
-          provider: 'qiniu',
-          method,
-          path,
-          status: answer.status,
-          code: error.code,
-          requestId: error.requestId,
-        },
-        'cloud call refused',
-      );
-      throw error;
-    }
+    const request = { method, url, headers, body: form, signal };
+    const answer = expectOk(http, request, await sendCloud(http, request));
     const doc = readJsonAnswer('qiniu', answer);
     // Older hosts answer an unknown id with 2xx and `{"error": …}`.
     if (typeof doc.error === 'string')

@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseXml } from '../../body/xml.js';
 import { CloudError } from '../cloud-error.js';
 import { createClouds } from '../clouds.js';
 import { readCloudsConfig } from '../clouds-config.js';
 import {
   cloudEnv,
-  startFakeCloud,
+  useFakeCloud,
   TEST_SESSION_TOKEN,
   TEST_SECRETS,
   xmlReply,
@@ -20,25 +20,15 @@ const JOB = (id: string, state: string, tag = 'FileHashCode') =>
   `<CreationTime>2025-03-01T10:00:00+0800</CreationTime><StartTime>-</StartTime><EndTime>-</EndTime>` +
   `<QueueId>p0123</QueueId><Input><Object>in/a.zip</Object></Input><Operation><UserData>u-1</UserData></Operation></JobsDetail>`;
 
+const fake = useFakeCloud();
 let cloud: FakeCloud;
 let ci: TencentCiClient;
-
-beforeAll(async () => {
-  cloud = await startFakeCloud(TEST_SECRETS);
-  const clouds = createClouds(readCloudsConfig(cloudEnv(cloud)));
-  if (clouds.tencentCi === undefined) throw new Error('no CI client');
-  ci = clouds.tencentCi;
+beforeAll(() => {
+  cloud = fake.cloud;
+  if (fake.clouds.tencentCi === undefined) throw new Error('no CI client');
+  ci = fake.clouds.tencentCi;
 });
-afterAll(() => cloud.close());
-beforeEach(() => {
-  cloud.requests.length = 0;
-});
-
-const last = () => {
-  const request = cloud.requests.at(-1);
-  if (request === undefined) throw new Error('no request');
-  return request;
-};
+const last = () => fake.last();
 
 describe('Tencent CI client', () => {
   it('describes file, media and doc jobs on their paths, signed, under the endpoint prefix', async () => {

@@ -1,11 +1,4 @@
-import {
-  answerError,
-  isOk,
-  renderXml,
-  sendCloud,
-  type CloudHttpOptions,
-  type HttpAnswer,
-} from '../cloud-http.js';
+import { expectOk, renderXml, sendCloud, type CloudHttpOptions, type HttpAnswer } from '../cloud-http.js';
 import { apiUrl, fillEndpoint, type EndpointValues } from '../cloud-endpoint.js';
 import { cosAuthorization, cosKeyTime, cosQueryString, type CosCredentials } from './cos-signature.js';
 
@@ -55,25 +48,6 @@ export async function cosSend(
     headers: { ...headers, host: url.host },
     keyTime,
   });
-  const answer = await sendCloud(transport.http, {
-    method: request.method,
-    url,
-    headers,
-    body,
-    signal: request.signal,
-  });
-  if (isOk(answer)) return answer;
-  const error = answerError(provider, answer);
-  transport.http.logger?.warn(
-    {
-      provider,
-      method: request.method,
-      path: request.path,
-      status: answer.status,
-      code: error.code,
-      requestId: error.requestId,
-    },
-    'cloud call refused',
-  );
-  throw error;
+  const call = { method: request.method, url, headers, body, signal: request.signal };
+  return expectOk(transport.http, call, await sendCloud(transport.http, call));
 }

@@ -1,30 +1,18 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseXml } from '../../body/xml.js';
-import { createClouds } from '../clouds.js';
-import { readCloudsConfig } from '../clouds-config.js';
-import { cloudEnv, startFakeCloud, TEST_SECRETS, xmlReply, type FakeCloud } from '../test-cloud.js';
+import { useFakeCloud, xmlReply, type FakeCloud } from '../test-cloud.js';
 import type { CosBatchClient } from './client.js';
 import { CreateJobError, isDuplicateRequest } from './errors.js';
 
+const fake = useFakeCloud();
 let cloud: FakeCloud;
 let batch: CosBatchClient;
-
-beforeAll(async () => {
-  cloud = await startFakeCloud(TEST_SECRETS);
-  const clouds = createClouds(readCloudsConfig(cloudEnv(cloud)));
-  if (clouds.cosBatch === undefined) throw new Error('no COS batch client');
-  batch = clouds.cosBatch;
+beforeAll(() => {
+  cloud = fake.cloud;
+  if (fake.clouds.cosBatch === undefined) throw new Error('no COS batch client');
+  batch = fake.clouds.cosBatch;
 });
-afterAll(() => cloud.close());
-beforeEach(() => {
-  cloud.requests.length = 0;
-});
-
-const last = () => {
-  const request = cloud.requests.at(-1);
-  if (request === undefined) throw new Error('no request');
-  return request;
-};
+const last = () => fake.last();
 
 const REQUEST = {
   ConfirmationRequired: false,
