@@ -101,11 +101,11 @@ describe('createCloudCalls', () => {
     expect(found).toBe('f-mine');
     expect(cloud.requests.map((r) => [r.apiPath, Object.fromEntries(r.query)])).toEqual([
       [
-        '/file_jobs',
+        '/jobs',
         { queueId: 'p1', tag: 'FileHashCode', startCreationTime: '2025-03-01T09:55:00+0800', size: '100' },
       ],
       [
-        '/file_jobs',
+        '/jobs',
         {
           queueId: 'p1',
           tag: 'FileHashCode',
@@ -115,6 +115,19 @@ describe('createCloudCalls', () => {
         },
       ],
     ]);
+    cloud.requests.length = 0;
+    cloud.reply = () => xmlReply(`<Response>${job('d-other', 'x')}</Response>`);
+    expect(
+      await calls.find(
+        'tencent-ci.doc-job',
+        TARGET,
+        { Tag: 'DocProcess' },
+        MARKER,
+        since,
+        new AbortController().signal,
+      ),
+    ).toBeUndefined();
+    expect(cloud.requests.map((r) => r.apiPath)).toEqual(['/doc_jobs']);
     cloud.reply = () => xmlReply(`<Response>${job('f-other', 'x')}</Response>`);
     expect(
       await calls.find(

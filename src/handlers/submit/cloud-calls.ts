@@ -124,10 +124,13 @@ export function createCloudCalls(clouds: Clouds): SubmitCalls {
       const jobKind = CI_JOB_KINDS[api];
       if (jobKind !== undefined) {
         const ci = need(clouds.tencentCi, 'tencent-ci');
+        // CI lists media and file jobs on `GET /jobs?tag=…` (the Node SDK's DescribeFileProcessJobs does so), doc jobs
+        // on `GET /doc_jobs?…` (formats.md §4.2).
+        const listKind = jobKind === 'doc' ? 'doc' : 'media';
         let nextToken: string | undefined;
         for (let page = 0; page < FIND_MAX_PAGES; page++) {
           const result = await ci.listJobs(
-            jobKind,
+            listKind,
             ciTarget(target),
             {
               queueId: text(request.QueueId),
