@@ -34,7 +34,8 @@ export async function cosSend(
   const provider = transport.http.provider;
   const query = request.query ?? {};
   const url = apiUrl(fillEndpoint(provider, transport.endpoint, values), request.path, cosQueryString(query));
-  const body = request.xml === undefined ? undefined : renderXml(request.xml.root, request.xml.content);
+  const body =
+    request.xml === undefined ? undefined : renderXml(provider, request.xml.root, request.xml.content);
   const headers: Record<string, string> = { ...transport.headers };
   if (body !== undefined) headers['content-type'] = 'application/xml';
   const token = transport.credentials.sessionToken;
