@@ -104,6 +104,9 @@ describe('describe', () => {
     cloud.reply = () =>
       xmlReply('<Error><Code>NoSuchJob</Code><Message>no</Message><RequestId>r</RequestId></Error>', 404);
     expect(await describer.describeEvent(callback)).toEqual({ found: false });
+    // A 404 about the bucket says nothing about the job.
+    cloud.reply = () => xmlReply('<Error><Code>NoSuchBucket</Code><Message>no</Message></Error>', 404);
+    await expect(describer.describeEvent(callback)).rejects.toMatchObject({ code: 'NoSuchBucket' });
   });
 
   it('a record with another outcome says so (a forged Success callback is not confirmed)', async () => {
@@ -235,7 +238,7 @@ describe('describe', () => {
     expect(paths()).toEqual([`GET /qiniu/status/get/prefop?id=${callback.subject}`]);
     expect(described).toMatchObject({ found: true, state: 'failed' });
     if (described.found) expect(described.events[0]?.id).toBe(callback.id);
-    cloud.reply = () => jsonReply({ error: 'no such id' }, 612);
+    cloud.reply = () => jsonReply({ error: 'gone' }, 612);
     expect(await describer.describeEvent(callback)).toEqual({ found: false });
     cloud.reply = () => jsonReply({ error: 'not such id in prefop' }, 400);
     expect(await describer.describeEvent(callback)).toEqual({ found: false });

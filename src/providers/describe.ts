@@ -151,9 +151,11 @@ function unreadableRecord(provider: CloudProvider, reason: string): CloudError {
 /** Whether an error is the provider saying it does not know the job (404, Qiniu 612 / "not such id"). */
 export function isUnknownJob(error: unknown): boolean {
   if (!isCloudError(error)) return false;
+  // A 404 about the bucket (a wrong endpoint, a deleted bucket) is not an answer about the job.
+  if (error.code === 'NoSuchBucket') return false;
   if (error.status === 404 || error.code === 'NoSuchJob') return true;
   return (
-    error.provider === 'qiniu' && (error.code === '612' || /no(t)? such id/i.test(error.providerMessage))
+    error.provider === 'qiniu' && (error.status === 612 || /no(t)? such id/i.test(error.providerMessage))
   );
 }
 
@@ -238,8 +240,8 @@ export function createDescriber(clouds: Clouds, options: { now?: () => number } 
 
   return {
     describe,
-    describeEvent: (event, signal) => describe(queryOfEvent(event), signal),
-    describeJob: (job, signal) => describe(queryOfLedgerJob(job), signal),
+    describeEvent: async (event, signal) => describe(queryOfEvent(event), signal),
+    describeJob: async (job, signal) => describe(queryOfLedgerJob(job), signal),
   };
 }
 

@@ -105,7 +105,7 @@ describe('Qiniu client', () => {
     cloud.reply = () => jsonReply({ error: 'not such id in prefop' });
     await expect(qiniu.prefop('z2.gone')).rejects.toMatchObject({
       status: 200,
-      code: '200',
+      code: 'HTTP200',
       retryable: false,
     });
     cloud.reply = () => jsonReply({ error: 'server busy' }, 599);

@@ -83,7 +83,7 @@ export function createQiniuClient(options: QiniuClientOptions) {
       throw new CloudError({
         provider: 'qiniu',
         status: answer.status,
-        code: String(answer.status),
+        code: `HTTP${answer.status}`,
         message: doc.error,
         requestId: answer.headers.get('x-reqid') ?? undefined,
         outcome: 'refused',
