@@ -1,4 +1,5 @@
-import { expectOk, renderXml, sendCloud, type CloudHttpOptions, type HttpAnswer } from '../cloud-http.js';
+import { renderXml } from '../cloud-xml.js';
+import { expectOk, sendCloud, type CloudHttpOptions, type HttpAnswer } from '../cloud-http.js';
 import { apiUrl, fillEndpoint, type EndpointValues } from '../cloud-endpoint.js';
 import { cosAuthorization, cosKeyTime, cosQueryString, type CosCredentials } from './cos-signature.js';
 
