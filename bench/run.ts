@@ -706,6 +706,28 @@ starts processing the event (negative when the worker had it before the sender h
 events per second one worker process takes off \`jobhook-events\`, and — when the receiver supports
 \`JOBHOOK_HTTP_PROCESSES\` — how throughput grows from one to two HTTP processes.
 
+The worker side (\`bench/worker-bench.ts\`) puts jobhook's worker role (\`JOBHOOK_ROLE=worker\`, a configuration
+file with 3 module handlers and 2 subscriptions) beside a **naive worker** (\`bench/naive-worker.ts\`): a BullMQ
+\`Worker\` on \`jobhook-events\` whose processor awaits \`queue.add\` for each matching target, and one \`Worker\` per
+handler queue, in one process, with jobhook's default concurrencies (32 events, 8 runs per handler). A succeeded
+event matches 3 of the 5 targets, a failed one 2. Three measurements, interleaved, in every round:
+
+- **dispatch**: 20 000 events pre-loaded into a paused \`jobhook-events\` (half succeeded, half failed: half of the
+  event–target pairs match), the worker on the server core, Redis on the other; events per second from the moment
+  the queue is let go until it is empty. The handler queues stay paused, so both workers only dispatch; the run
+  checks that every run and copy was made.
+- **2xx → handler start**: callbacks through jobhook's receiver at 1 000/s (20 connections) and as fast as it takes
+  them (50 connections), after a warm-up of 1 000; the time from each callback's 2xx to the start of each handler
+  run it caused (its module records it). Nothing is pinned here, Redis included: three busy processes sharing one
+  core wait for each other's time slices, tens of milliseconds, which measures the pinning rather than a worker.
+  The log also shows the medians of BullMQ's own times: stored → taken by the dispatcher, dispatched → taken by a
+  handler worker.
+- **memory**: the peak resident memory (VmHWM) of each worker process.
+
+\`BENCH_ONLY=workers\` runs the worker cells alone and writes nothing; \`BENCH_WORKER_RATE\` and
+\`BENCH_DISPATCH_CONCURRENCY\` change the rate and both workers' dispatch concurrency; \`BENCH_PROF=<dir>\` writes a CPU
+profile of each jobhook worker process there.
+
 The numbers assume the benchmark has the machine to itself. For every cell the script also measures the CPU
 used by the server, by the load generator and by processes that are not the benchmark's, waits briefly (15 s
 in all, \`BENCH_QUIET_WAIT\`) for quiet moments, and reports how busy the machine was. On a shared machine,
