@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { parseDuration } from './handlers/duration.js';
 import { cidrList } from './auth/client-address.js';
 import type { QiniuKey } from './providers/qiniu/signature.js';
 
@@ -50,6 +51,8 @@ export interface Config {
   readonly lockDurationMs: number;
   /** Events of jobhook-events one worker process dispatches at once. */
   readonly dispatchConcurrency: number;
+  /** `JOBHOOK_POLL_GIVE_UP`: polling a ledger job that never ends stops this long after its submission. */
+  readonly pollGiveUpMs: number;
 }
 
 /** `JOBHOOK_BODY_LIMIT` when unset: 4 MiB, on the wire and once decoded. */
@@ -101,6 +104,15 @@ const Env = z.object({
   JOBHOOK_CONFIG: z.string().min(1).optional(),
   JOBHOOK_LOCK_DURATION_MS: int(1000, 600_000).default(30_000),
   JOBHOOK_DISPATCH_CONCURRENCY: int(1, 1000).default(32),
+  JOBHOOK_POLL_GIVE_UP: z
+    .string()
+    .default('7d')
+    .transform((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms !== undefined && ms >= 60_000 && ms <= 365 * 86_400_000) return ms;
+      ctx.addIssue({ code: 'custom', message: 'must be a duration from 1m to 365d, e.g. 7d or 12h' });
+      return z.NEVER;
+    }),
 });
 
 export class ConfigError extends Error {
@@ -169,6 +181,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     configFile: e.JOBHOOK_CONFIG,
     lockDurationMs: e.JOBHOOK_LOCK_DURATION_MS,
     dispatchConcurrency: e.JOBHOOK_DISPATCH_CONCURRENCY,
+    pollGiveUpMs: e.JOBHOOK_POLL_GIVE_UP,
   });
 }
 

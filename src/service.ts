@@ -21,6 +21,7 @@ import { SpoolingStore } from './queue/spooling-store.js';
 import type { CallbackStore } from './queue/types.js';
 import { NO_HANDLERS } from './handlers/registry.js';
 import type { HandlerConfig } from './handlers/types.js';
+import type { CloudsConfig } from './providers/clouds-config.js';
 import { createWorkerApp } from './http/worker-app.js';
 import { createWorkerMetrics } from './queue/worker-metrics.js';
 import { startWorkerRole, type WorkerRole } from './queue/worker-role.js';
@@ -35,6 +36,8 @@ export interface ServiceOptions {
   readonly metrics?: Metrics;
   /** The handlers and subscriptions of the configuration file (the worker role); none by default. */
   readonly handlers?: HandlerConfig;
+  /** Cloud credentials and endpoints for the worker role (CONTRACT.md §6.1); none by default. */
+  readonly clouds?: CloudsConfig;
   /**
    * Whether role `worker` serves /healthz, /readyz and /metrics on PORT (default true). False for the primary of
    * forked receivers (`JOBHOOK_HTTP_PROCESSES` > 1), whose receivers hold the port.
@@ -82,6 +85,12 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       lockDurationMs: config.lockDurationMs,
       dispatchConcurrency: config.dispatchConcurrency,
       shutdownGraceMs: config.shutdownGraceMs,
+      clouds: options.clouds,
+      callback:
+        config.publicUrl === undefined
+          ? undefined
+          : { publicUrl: config.publicUrl, token: options.tokens[0] },
+      pollGiveUpMs: config.pollGiveUpMs,
     });
     worker = role;
     stops.push(async () => {

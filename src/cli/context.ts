@@ -3,6 +3,7 @@ import { ConfigFileError } from '../handlers/config/errors.js';
 import { loadHandlers } from '../handlers/registry.js';
 import type { HandlerConfig } from '../handlers/types.js';
 import { createLogger, redactUrl, type Logger } from '../log.js';
+import { readCloudsConfig, type CloudsConfig } from '../providers/clouds-config.js';
 import { FAILED_RETENTION_SECONDS } from '../queue/bullmq-store.js';
 import type { Retention } from '../queue/dispatcher.js';
 import { connectRedis, createRedis, type RedisClient } from '../redis/connect.js';
@@ -19,8 +20,18 @@ export const REDIS_TIMEOUT_MS = 5000;
 
 /** The service's own environment configuration (CONTRACT.md §4); an invalid one is bad usage (exit 2). */
 export function readConfig(env: CliEnvironment['env']): Config {
+  return usage(() => loadConfig(env));
+}
+
+/** The cloud credentials and endpoints (CONTRACT.md §6.1); invalid ones are bad usage (exit 2). */
+export function readClouds(env: CliEnvironment['env']): CloudsConfig {
+  return usage(() => readCloudsConfig(env));
+}
+
+/** Runs `check`; a ConfigError it throws is bad usage (exit 2). */
+export function usage<T>(check: () => T): T {
   try {
-    return loadConfig(env);
+    return check();
   } catch (error) {
     if (error instanceof ConfigError) throw new CliFailure(error.message, EXIT.usage);
     throw error;

@@ -6,7 +6,8 @@ import { createLogger, redactUrl, type Logger } from '../log.js';
 import { probeRedis } from '../redis/connect.js';
 import { findRedisServer, startEmbeddedRedis, type EmbeddedRedis } from '../redis/embedded.js';
 import { startService } from '../service.js';
-import { readConfig, readHandlerConfig, type CliEnvironment } from './context.js';
+import { checkCloudNeeds } from '../queue/cloud-role.js';
+import { readClouds, readConfig, readHandlerConfig, usage, type CliEnvironment } from './context.js';
 import { forkReceivers } from './serve-receivers.js';
 
 /**
@@ -17,6 +18,8 @@ import { forkReceivers } from './serve-receivers.js';
 export async function serve(cli: CliEnvironment): Promise<void> {
   const config = readConfig(cli.env);
   const handlers = await readHandlers(config, cli);
+  const clouds = readClouds(cli.env);
+  usage(() => checkCloudNeeds(handlers, clouds));
   const logger = createLogger(config.logLevel);
   const tokens = await resolveTokens(config, logger);
   const redis = await resolveRedis(config, logger);
@@ -30,6 +33,7 @@ export async function serve(cli: CliEnvironment): Promise<void> {
     redisUrl: redis.url,
     tokens,
     handlers,
+    clouds,
     workerEndpoints: !forked,
   });
   const receivers = forked ? await forkReceivers(config, redis.url, tokens, logger) : undefined;

@@ -4,6 +4,7 @@ import { loadConfigFile, type LoadOptions, type LoadedEntry } from './config/loa
 import { RetrySchema } from './config/schema.js';
 import { compileFilter } from './filter.js';
 import { createForward } from './forward/index.js';
+import { submitHandler } from './submit/rule.js';
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_TIMEOUT_MS,
@@ -57,6 +58,10 @@ function handlerSpec({ entry, module }: LoadedEntry): HandlerSpec {
     handle = own.handle as HandleFunction;
     kind = 'module';
     origin = `module ${module.path}`;
+  } else if (entry.submit !== undefined) {
+    handle = submitHandler(entry.submit);
+    kind = 'submit';
+    origin = `submit ${entry.submit.api}`;
   } else if (entry.handle !== undefined) {
     handle = entry.handle as HandleFunction;
     kind = 'code';
@@ -73,6 +78,10 @@ function handlerSpec({ entry, module }: LoadedEntry): HandlerSpec {
     concurrency: entry.concurrency ?? own?.concurrency ?? DEFAULT_CONCURRENCY,
     options: deepFreeze(entry.options ?? {}),
     verify: entry.verify ?? false,
+    submit:
+      entry.submit === undefined
+        ? undefined
+        : Object.freeze({ api: entry.submit.api, rate: entry.submit.rate }),
     handle,
   });
 }

@@ -1,4 +1,5 @@
 import type { AnyEvent } from '../events/types.js';
+import { cloudContext, type CloudRuntime } from './cloud-context.js';
 import type { Logger } from '../log.js';
 import type { Emitted, EmitOptions, HandlerContext, HandlerSpec } from './types.js';
 import type { AppEventType, JsonValue } from '../events/types.js';
@@ -30,6 +31,8 @@ export interface RunOptions {
     data: JsonValue,
     options?: EmitOptions,
   ) => Promise<Emitted>;
+  /** The clouds, when credentials are set: `ctx.clouds`, `ctx.describe` and `ctx.submit`. */
+  readonly cloud?: CloudRuntime | undefined;
 }
 
 /**
@@ -51,6 +54,7 @@ export async function runHandler(spec: HandlerSpec, event: AnyEvent, options: Ru
     signal: controller.signal,
     options: spec.options,
     emit: (type, data, emitOptions) => options.emit(event, spec.name, type, data, emitOptions),
+    ...(options.cloud === undefined ? {} : cloudContext(options.cloud, event, spec.name, controller.signal)),
   };
   const aborted = new Promise<never>((_, reject) => {
     controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), {

@@ -2,6 +2,11 @@ import type { Logger } from '../log.js';
 import type { AnyEvent, AppEventType, JsonValue } from '../events/types.js';
 import type { RetryPolicy } from './config/schema.js';
 import type { Matcher } from './filter.js';
+import type { Clouds } from '../providers/clouds.js';
+import type { DescribeResult } from '../providers/describe.js';
+import type { SubmitApi } from './submit/apis.js';
+import type { SubmitRate } from './submit/rule.js';
+import type { Submitted } from './submit/submitter.js';
 
 /** What `ctx.emit` stored: the derived event's id, and whether an earlier run had already stored it. */
 export interface Emitted {
@@ -12,6 +17,16 @@ export interface Emitted {
 export interface EmitOptions {
   /** Tells apart several events of one type emitted by one run; part of the derived id. */
   readonly key?: string;
+}
+
+/** Where and how `ctx.submit` makes a follow-up job; bucket and region default to the event's own. */
+export interface SubmitRequestOptions {
+  readonly bucket?: string | undefined;
+  readonly region?: string | undefined;
+  /** No terminal event by then: `jobhook.job.overdue`, then polling. Milliseconds or a duration (`30m`); default 1h. */
+  readonly deadline?: number | string | undefined;
+  /** Tells apart several submissions of one run; each (event, handler, key) submits at most one job. */
+  readonly key?: string | undefined;
 }
 
 /** The second argument of `handle` (CONTRACT.md §5.3). */
@@ -31,6 +46,19 @@ export interface HandlerContext<Options = Readonly<Record<string, unknown>>> {
    * the type and `key`, so a run that is retried emits no second copy.
    */
   emit(type: AppEventType, data: JsonValue, options?: EmitOptions): Promise<Emitted>;
+  /** The signed cloud clients whose credentials are set (CONTRACT.md §6.1); absent when none are. */
+  readonly clouds?: Clouds;
+  /** The provider's current record of the event's job (CONTRACT.md §6.2); absent without credentials. */
+  describe?(): Promise<DescribeResult>;
+  /**
+   * Submits a follow-up job once only (CONTRACT.md §6.3): through retries, duplicates and a worker killed at any
+   * moment, each (event, handler, key) makes at most one job. Absent without credentials.
+   */
+  submit?(
+    api: SubmitApi,
+    request: Record<string, unknown>,
+    options?: SubmitRequestOptions,
+  ): Promise<Submitted>;
 }
 
 export type HandleFunction<E = AnyEvent, Options = Readonly<Record<string, unknown>>> = (
@@ -38,7 +66,7 @@ export type HandleFunction<E = AnyEvent, Options = Readonly<Record<string, unkno
   ctx: HandlerContext<Options>,
 ) => unknown;
 
-export type HandlerKind = 'forward' | 'module' | 'code';
+export type HandlerKind = 'forward' | 'module' | 'code' | 'submit';
 
 /** A handler as the runtime uses it: validated, merged with its module, its filter compiled. Frozen. */
 export interface HandlerSpec {
@@ -55,6 +83,8 @@ export interface HandlerSpec {
   readonly options: Readonly<Record<string, unknown>>;
   /** Whether it gets events only once the provider confirmed them (CONTRACT.md §5.4). */
   readonly verify: boolean;
+  /** A `submit` rule's api (its provider's credentials are needed at start) and rate over every worker. */
+  readonly submit?: { readonly api: SubmitApi; readonly rate: SubmitRate | undefined } | undefined;
   readonly handle: HandleFunction;
 }
 

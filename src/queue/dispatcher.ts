@@ -1,4 +1,5 @@
 import type { JobsOptions } from 'bullmq';
+import { isJobEvent } from '../events/job-event.js';
 import type { AnyEvent, JobhookEvent } from '../events/types.js';
 import type { RetryPolicy } from '../handlers/config/schema.js';
 import type { HandlerConfig, HandlerSpec } from '../handlers/types.js';
@@ -83,14 +84,6 @@ export interface VerifyJob {
   /** Only these handlers (a replay's `--to-handler`, a retried dead letter); undefined: every verify target. */
   readonly only?: readonly string[];
 }
-
-/** Whether an event is a provider's job event (the only kind that can be verified or belong to the ledger). */
-const isJobEvent = (event: AnyEvent): event is JobhookEvent =>
-  typeof event.data === 'object' &&
-  event.data !== null &&
-  !Array.isArray(event.data) &&
-  typeof (event.data as { provider?: unknown }).provider === 'string' &&
-  typeof (event.data as { jobId?: unknown }).jobId === 'string';
 
 /**
  * Turns each event of `jobhook-events` into its jobs: one run per matching handler (in the handler's queue, job id

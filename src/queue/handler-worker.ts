@@ -30,6 +30,7 @@ export interface HandlerWorkerOptions {
   /** Aborted when the shutdown grace period ends. */
   readonly shutdown: AbortSignal;
   readonly emit: RunOptions['emit'];
+  readonly cloud?: RunOptions['cloud'];
 }
 
 /**
@@ -58,7 +59,13 @@ export function startHandlerWorker(options: HandlerWorkerOptions): Worker<AnyEve
       }
       const started = performance.now();
       try {
-        await runHandler(spec, job.data, { attempt, shutdown: options.shutdown, logger, emit: options.emit });
+        await runHandler(spec, job.data, {
+          attempt,
+          shutdown: options.shutdown,
+          logger,
+          emit: options.emit,
+          cloud: options.cloud,
+        });
       } catch (error) {
         const seconds = (performance.now() - started) / 1000;
         if (error instanceof RunInterrupted) {
@@ -90,6 +97,10 @@ export function startHandlerWorker(options: HandlerWorkerOptions): Worker<AnyEve
       connection: options.redis,
       prefix: options.prefix,
       concurrency: spec.concurrency,
+      // A submit rule's rate holds over every worker process: BullMQ's limiter counts in Redis.
+      ...(spec.submit?.rate === undefined
+        ? {}
+        : { limiter: { max: spec.submit.rate.max, duration: spec.submit.rate.durationMs } }),
       lockDuration: options.lockDurationMs,
       stalledInterval: options.lockDurationMs,
       // Runs of a killed worker come back through the stall check; MAX_UNFINISHED_STARTS bounds them instead.

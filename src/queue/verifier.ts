@@ -1,7 +1,7 @@
 import { UnrecoverableError, Worker } from 'bullmq';
 import { verificationFailed } from '../events/jobhook.js';
 import type { JobhookEvent } from '../events/types.js';
-import { summarize } from '../handlers/errors.js';
+import { isNonRetryable, summarize } from '../handlers/errors.js';
 import type { Logger } from '../log.js';
 import type { RedisClient } from '../redis/connect.js';
 import type { DeadLetters } from './dead-letters.js';
@@ -69,8 +69,9 @@ export function startVerifier(options: VerifierOptions): Worker<VerifyJob> {
       try {
         described = await options.describe(event);
       } catch (error) {
-        // The last attempt: the handlers that asked get their dead letters before the job fails for good.
-        if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1))
+        // The last attempt, or a question the provider will never answer (refused, no credentials): the
+        // handlers that asked get their dead letters before the job fails for good.
+        if (isNonRetryable(error) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1))
           await giveUp(job.data, job.attemptsMade + 1, error);
         throw error;
       }

@@ -3,10 +3,12 @@ import type { AnyEvent } from '../events/types.js';
 import { emitter } from '../handlers/emit.js';
 import type { HandlerConfig } from '../handlers/types.js';
 import type { Logger } from '../log.js';
+import type { CloudsConfig } from '../providers/clouds-config.js';
 import type { RedisClient } from '../redis/connect.js';
 import { BullmqStore, FAILED_RETENTION_SECONDS } from './bullmq-store.js';
 import { DeadLetters } from './dead-letters.js';
 import { Dispatcher } from './dispatcher.js';
+import { CloudRole, checkCloudNeeds, cloudsOf, type CallbackTarget } from './cloud-role.js';
 import { startHandlerWorker } from './handler-worker.js';
 import { tryAgainIn } from './hand-back.js';
 import { EVENTS_QUEUE } from './queues.js';
@@ -28,7 +30,17 @@ export interface WorkerRoleOptions {
   /** Events of jobhook-events dispatched at once by this process. */
   readonly dispatchConcurrency: number;
   readonly shutdownGraceMs: number;
+  /** Cloud credentials and endpoints; without any credentials there are no clients, ledger or polling. */
+  readonly clouds?: CloudsConfig | undefined;
+  /** jobhook's own URL for the callbacks of follow-up jobs (`JOBHOOK_PUBLIC_URL`), with a token. */
+  readonly callback?: CallbackTarget | undefined;
+  /** `JOBHOOK_POLL_GIVE_UP`. */
+  readonly pollGiveUpMs?: number;
 }
+
+/** The ledger and poll jobs are kept at least this long, and as long as polling may go on plus a day. */
+const MIN_LEDGER_RETENTION_MS = 7 * 86_400_000;
+const DEFAULT_POLL_GIVE_UP_MS = 7 * 86_400_000;
 
 /** A dispatch whose write failed is tried again after this long. */
 const DISPATCH_RETRY_MS = 1000;
@@ -80,16 +92,8 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<Worke
     completedSeconds: options.completedRetentionSeconds,
     failedSeconds: FAILED_RETENTION_SECONDS,
   };
-  const dispatcher = await Dispatcher.create({
-    redis,
-    prefix,
-    config: handlers,
-    dedupeWindowMs: options.dedupeWindowMs,
-    retention,
-    timeoutMs: options.writeTimeoutMs,
-    logger,
-  });
-  // Emitted events go to jobhook-events through the receiver's own writer.
+  checkCloudNeeds(handlers, options.clouds);
+  // Emitted events (and jobhook's own) go to jobhook-events through the receiver's own writer.
   const store = new BullmqStore({
     redis,
     prefix,
@@ -100,6 +104,36 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<Worke
   });
   await store.prepare();
   const deadLetters = new DeadLetters(redis, prefix);
+  const clouds = cloudsOf(options.clouds, logger);
+  const pollGiveUpMs = options.pollGiveUpMs ?? DEFAULT_POLL_GIVE_UP_MS;
+  const cloudRole =
+    clouds === undefined
+      ? undefined
+      : new CloudRole({
+          clouds,
+          redis,
+          prefix,
+          handlers,
+          store,
+          deadLetters,
+          callback: options.callback,
+          pollGiveUpMs,
+          retentionMs: Math.max(MIN_LEDGER_RETENTION_MS, pollGiveUpMs + 86_400_000),
+          lockDurationMs: options.lockDurationMs,
+          writeTimeoutMs: options.writeTimeoutMs,
+          logger,
+        });
+  const dispatcher = await Dispatcher.create({
+    redis,
+    prefix,
+    config: handlers,
+    dedupeWindowMs: options.dedupeWindowMs,
+    retention,
+    timeoutMs: options.writeTimeoutMs,
+    logger,
+    ledger: cloudRole?.ledger,
+  });
+  const cloud = cloudRole?.start(dispatcher);
   const shutdown = new AbortController();
   const emit = emitter(store);
 
@@ -114,6 +148,7 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<Worke
       logger,
       shutdown: shutdown.signal,
       emit,
+      cloud,
     }),
   );
   const events = new Worker<AnyEvent>(
@@ -157,7 +192,7 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<Worke
     },
   );
   events.on('error', (error) => logger.warn({ err: error.message }, 'dispatcher worker error'));
-  const all = [events, ...workers];
+  const all = [events, ...workers, ...(cloudRole?.running ?? [])];
   for (const worker of all)
     void worker.run().catch((error: unknown) => logger.error({ err: error }, 'worker stopped'));
 
@@ -165,6 +200,7 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<Worke
     EVENTS_QUEUE,
     ...handlers.handlers.map((h) => h.queue),
     ...new Set(handlers.subscriptions.map((s) => s.queue)),
+    ...(cloudRole?.running ?? []).map((worker) => worker.name),
   ].map((name) => {
     const queue = new Queue(name, { connection: redis, prefix });
     queue.on('error', () => undefined);
@@ -193,6 +229,7 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<Worke
         clearTimeout(cut);
         await Promise.allSettled([
           dispatcher.close(),
+          cloudRole?.close(),
           store.close(),
           deadLetters.close(),
           ...watched.map((q) => q.close()),

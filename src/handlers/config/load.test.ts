@@ -383,7 +383,7 @@ describe('the message', () => {
 subscriptions:
   - queue: jobhook-events
     on: { type: "*" }
-    verify: true
+    verify: sometimes
 `,
     });
     const file = join(cwd, 'jobhook.config.yaml');
@@ -399,7 +399,7 @@ subscriptions:
   handlers[0] (line 6, column 5): unknown key "timeot" (known here: name, on, verify, submit, forward, module, handle, options, retry, timeout, concurrency)
   handlers[1].module (line 8, column 13): ${join(cwd, 'audit.mjs')} does not exist
   subscriptions[0].queue (line 11, column 12): queue names starting with jobhook- are jobhook’s own
-  subscriptions[0].verify (line 13, column 13): re-querying jobs (verify) needs the cloud clients, which this release does not have yet`,
+  subscriptions[0].verify (line 13, column 13): must be a boolean, not string "sometimes"`,
     );
   });
 });

@@ -73,7 +73,7 @@ describe('the file', () => {
       "__proto__": {"forward": {"url": "https://x.example"}}}]}`;
     const error = await failureIn(await folders.folder({ 'jobhook.config.json': text }));
     expect(error.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
-      'handlers[0]: a handler needs one of forward, module or handle',
+      'handlers[0]: a handler needs one of forward, module, handle or submit',
       'handlers[0].on.data: a key may not be "__proto__"',
       'handlers[0]: a key may not be "__proto__"',
     ]);
@@ -108,40 +108,63 @@ describe('handler names', () => {
 });
 
 describe('what a handler does', () => {
-  it('is exactly one of forward, module and handle', async () => {
+  it('is exactly one of forward, module, handle and submit', async () => {
     expect(await problems({ handlers: [{ name: 'h', on: { type: '*' } }] })).toEqual([
-      'handlers[0]: a handler needs one of forward, module or handle',
+      'handlers[0]: a handler needs one of forward, module, handle or submit',
     ]);
     expect(await problems({ handlers: [handler({ module: './m.mjs' })] })).toEqual([
-      'handlers[0]: a handler has one of forward, module or handle, not forward and module',
+      'handlers[0]: a handler has one of forward, module, handle or submit, not forward and module',
       expect.stringMatching(/^handlers\[0\]\.module: .*m\.mjs does not exist$/),
     ]);
   });
 
   it('says so even when another of its keys is wrong', async () => {
     expect(await problems({ handlers: [{ name: 'h', on: { type: 5 } }] })).toEqual([
-      'handlers[0]: a handler needs one of forward, module or handle',
+      'handlers[0]: a handler needs one of forward, module, handle or submit',
       'handlers[0].on.type: must be a pattern (a string, * for any run of characters) or a list of them',
     ]);
   });
 
-  it('refuses submit and verify: true for now, with the reason', async () => {
-    expect(await problems({ handlers: [{ name: 'h', on: { type: '*' }, submit: { api: 'x' } }] })).toEqual([
-      'handlers[0].submit: chaining follow-up jobs (submit) needs the cloud clients, which this release does not have yet',
+  it('checks a submit rule: its api, templates, region for COS batch, workflow fields, deadline and rate', async () => {
+    const submit = (rule: object) => ({ handlers: [{ name: 'h', on: { type: '*' }, submit: rule }] });
+    expect(await problems(submit({ api: 'x', request: {} }))).toEqual([
+      expect.stringMatching(/^handlers\[0\]\.submit\.api: must be one of tencent-ci\.file-job, /),
     ]);
-    const verify =
-      'verify: re-querying jobs (verify) needs the cloud clients, which this release does not have yet';
     expect(
-      await problems({
-        handlers: [handler({ verify: true })],
-        subscriptions: [{ queue: 'q', on: { type: '*' }, verify: true }],
-      }),
-    ).toEqual([`handlers[0].${verify}`, `subscriptions[0].${verify}`]);
-    const { config } = await loads({
-      handlers: [handler({ verify: false })],
-      subscriptions: [{ queue: 'q', on: { type: '*' }, verify: false }],
+      await problems(
+        submit({ api: 'tencent-ci.file-job', request: { Input: { Object: '{{ data.outputs[0].object' } } }),
+      ),
+    ).toEqual([expect.stringMatching(/^handlers\[0\]\.submit\.request: /)]);
+    expect(await problems(submit({ api: 'tencent-cos-batch.job', request: {} }))).toEqual([
+      'handlers[0].submit.region: a COS batch job needs its region in the rule',
+    ]);
+    expect(await problems(submit({ api: 'tencent-ci.workflow', request: { object: 'a.mp4' } }))).toEqual([
+      'handlers[0].submit.request.workflowId: a triggered workflow needs workflowId and object',
+    ]);
+    expect(
+      await problems(submit({ api: 'qiniu.pfop', request: {}, rate: 'fast', deadline: '10ms' })),
+    ).toEqual([
+      'handlers[0].submit.rate: a rate such as 20/s, 600/m or 1000/h (1 to 100000 per unit)',
+      'handlers[0].submit.deadline: must be between 1s and 30d',
+    ]);
+    const { config } = await loads(
+      submit({ api: 'tencent-ci.file-job', request: { Tag: 'FileHashCode' }, rate: '20/s', deadline: '30m' }),
+    );
+    expect(config.handlers[0]?.submit).toEqual({
+      api: 'tencent-ci.file-job',
+      request: { Tag: 'FileHashCode' },
+      rate: { max: 20, durationMs: 1000 },
+      deadline: 1_800_000,
     });
-    expect(config.handlers[0]?.verify).toBe(false);
+  });
+
+  it('takes verify on handlers and subscriptions', async () => {
+    const { config } = await loads({
+      handlers: [handler({ verify: true })],
+      subscriptions: [{ queue: 'q', on: { type: '*' }, verify: true }],
+    });
+    expect(config.handlers[0]?.verify).toBe(true);
+    expect(config.subscriptions[0]?.verify).toBe(true);
   });
 
   it('takes options only with a module or handle', async () => {

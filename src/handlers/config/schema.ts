@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Duration, durationBetween } from '../duration.js';
 import { FilterSchema } from '../filter.js';
+import { SubmitRuleSchema } from '../submit/rule.js';
 
 /**
  * The configuration file (CONTRACT.md §5.1): what is written in it, checked in full at start. Every object is
@@ -12,7 +13,6 @@ import { FilterSchema } from '../filter.js';
 const always = (): boolean => true;
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null;
-const NO_VERIFY = 're-querying jobs (verify) needs the cloud clients, which this release does not have yet';
 
 export const HANDLER_NAME = /^[a-z0-9-]{1,64}$/;
 
@@ -61,13 +61,13 @@ const HandleFunction = z.custom<(...args: never[]) => unknown>(
   'must be a function',
 );
 
-/** What a handler entry of the file may hold; exactly one of forward, module, handle (and later submit). */
+/** What a handler entry of the file may hold; exactly one of forward, module, handle and submit. */
 export const HandlerEntrySchema = z
   .strictObject({
     name: z.string().regex(HANDLER_NAME, 'must be 1 to 64 characters of a-z, 0-9 and -'),
     on: FilterSchema.optional(),
     verify: z.boolean().optional(),
-    submit: z.unknown().optional(),
+    submit: SubmitRuleSchema.optional(),
     forward: ForwardSchema.optional(),
     module: z.string().min(1).optional(),
     handle: HandleFunction.optional(),
@@ -87,21 +87,8 @@ export const HandlerEntrySchema = z
           code: 'custom',
           message:
             kinds.length === 0
-              ? 'a handler needs one of forward, module or handle'
-              : `a handler has one of forward, module or handle, not ${kinds.join(' and ')}`,
-        });
-      if (entry.submit !== undefined)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['submit'],
-          message:
-            'chaining follow-up jobs (submit) needs the cloud clients, which this release does not have yet',
-        });
-      if (entry.verify === true)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['verify'],
-          message: NO_VERIFY,
+              ? 'a handler needs one of forward, module, handle or submit'
+              : `a handler has one of forward, module, handle or submit, not ${kinds.join(' and ')}`,
         });
       if (entry.options !== undefined && entry.module === undefined && entry.handle === undefined)
         ctx.addIssue({
@@ -113,28 +100,16 @@ export const HandlerEntrySchema = z
     { when: always },
   );
 
-export const SubscriptionSchema = z
-  .strictObject({
-    queue: z
-      .string()
-      .regex(QUEUE_NAME, 'a queue name: letters, digits, _, . and -, at most 100, no :')
-      .refine((name) => !name.startsWith('jobhook-'), 'queue names starting with jobhook- are jobhook’s own'),
-    on: FilterSchema,
-    verify: z.boolean().optional(),
-    /** Attempts and backoff the copies carry, for the consumer's BullMQ worker (default: one attempt). */
-    retry: RetrySchema.optional(),
-  })
-  .superRefine(
-    (entry, ctx) => {
-      if (isObject(entry) && entry.verify === true)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['verify'],
-          message: NO_VERIFY,
-        });
-    },
-    { when: always },
-  );
+export const SubscriptionSchema = z.strictObject({
+  queue: z
+    .string()
+    .regex(QUEUE_NAME, 'a queue name: letters, digits, _, . and -, at most 100, no :')
+    .refine((name) => !name.startsWith('jobhook-'), 'queue names starting with jobhook- are jobhook’s own'),
+  on: FilterSchema,
+  verify: z.boolean().optional(),
+  /** Attempts and backoff the copies carry, for the consumer's BullMQ worker (default: one attempt). */
+  retry: RetrySchema.optional(),
+});
 
 export const ConfigFileSchema = z
   .strictObject({
