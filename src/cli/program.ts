@@ -6,6 +6,7 @@ import { addDlqCommand } from './dlq.js';
 import { CliFailure, EXIT, type ExitCode } from './output.js';
 import { addReplayCommand } from './replay.js';
 import { addServeCommand } from './serve.js';
+import { addSimCommand } from './sim.js';
 
 /** Tells the program how a command ended; commands that keep running (serve) never call it. */
 export type Finish = (code: ExitCode) => void;
@@ -49,6 +50,7 @@ export function buildProgram(cli: CliEnvironment, finish: Finish): Command {
   addServeCommand(program, cli);
   addDlqCommand(program, cli, finish);
   addReplayCommand(program, cli, finish);
+  addSimCommand(program, cli);
   return program;
 }
 

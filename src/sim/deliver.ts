@@ -1,0 +1,116 @@
+import { redactUrl, type Logger } from '../log.js';
+import { strikes, type Faults } from './faults.js';
+import type { Notification, SimJob } from './jobs.js';
+import type { Random } from './rng.js';
+
+/** How long held callbacks (the reorder knob) wait for company before they go anyway. */
+export const REORDER_HOLD_MS = 2000;
+/** CMQ's documented limit; the simulator gives a receiver as long. */
+const SEND_TIMEOUT_MS = 15_000;
+
+interface Held {
+  readonly job: SimJob;
+  readonly notification: Notification;
+}
+
+/** Sends job callbacks through the fault knobs: drop, duplicate, delay, reorder. */
+export class Deliverer {
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private held: Held[] = [];
+  private holdTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly faults: () => Faults,
+    private readonly random: Random,
+    private readonly logger: Logger,
+  ) {}
+
+  deliver(job: SimJob, notification: Notification): void {
+    const faults = this.faults();
+    job.callbacks.planned += 1;
+    const log = { jobId: job.id, what: notification.what, url: redactUrl(notification.url) };
+    if (strikes(faults.drop, this.random)) {
+      job.callbacks.dropped += 1;
+      this.logger.info(log, 'callback dropped (fault knob drop)');
+      return;
+    }
+    const copies = strikes(faults.duplicate, this.random) ? 2 : 1;
+    job.callbacks.duplicated += copies - 1;
+    const [min, max] = faults.callbackDelayMs;
+    this.later(this.random.int(min, max), () => {
+      for (let i = 0; i < copies; i++) this.hold({ job, notification });
+    });
+  }
+
+  /** Waits until every callback planned so far was sent (or given up). */
+  async idle(): Promise<void> {
+    while (this.timers.size > 0 || this.inFlight.size > 0 || this.held.length > 0) {
+      await Promise.all([...this.inFlight]);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  /** Forgets everything not yet sent. */
+  clear(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
+    this.held = [];
+  }
+
+  private later(ms: number, run: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      run();
+    }, ms);
+    this.timers.add(timer);
+  }
+
+  private hold(item: Held): void {
+    const reorder = this.faults().reorder;
+    if (reorder <= 1) {
+      this.send(item);
+      return;
+    }
+    this.held.push(item);
+    if (this.held.length >= reorder) this.flush();
+    else this.holdTimer ??= setTimeout(() => this.flush(), REORDER_HOLD_MS);
+  }
+
+  /** The held callbacks, newest first. */
+  private flush(): void {
+    if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
+    const items = this.held.reverse();
+    this.held = [];
+    for (const item of items) this.send(item);
+  }
+
+  private send({ job, notification }: Held): void {
+    const log = { jobId: job.id, what: notification.what, url: redactUrl(notification.url) };
+    const sending = (async () => {
+      try {
+        const response = await fetch(notification.url, {
+          method: 'POST',
+          headers: notification.headers,
+          body: notification.body,
+          signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
+        });
+        await response.arrayBuffer();
+        if (response.ok) job.callbacks.delivered += 1;
+        else job.callbacks.failed += 1;
+        this.logger.info({ ...log, status: response.status }, 'callback sent');
+      } catch (error) {
+        job.callbacks.failed += 1;
+        this.logger.warn(
+          { ...log, err: error instanceof Error ? error.message : String(error) },
+          'callback failed',
+        );
+      }
+    })();
+    this.inFlight.add(sending);
+    void sending.finally(() => this.inFlight.delete(sending));
+  }
+}
