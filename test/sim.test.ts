@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { JobhookEvent } from '../src/events/types.js';
+import { cosAuthorization } from '../src/providers/tencent-ci/cos-signature.js';
 import { startSimulator, type RunningSimulator } from '../src/sim/server.js';
 import type { JobSummary } from '../src/sim/control.js';
 import type { XmlObject } from '../src/body/xml.js';
@@ -261,5 +262,169 @@ describe('CI queues and workflows', () => {
     const unknown = await cosCall(ci, 'GET', '/inventorytriggerjob/b0000');
     expect(unknown.xml.NonExistJobId).toBe('b0000');
     expect(await simJob(id)).toMatchObject({ userData: 'inv-1', callbacks: { planned: 0 } });
+  });
+});
+
+const createJob = (token: string, priority = '10', description = 'copy (jobhook 4c1f)') =>
+  '<CreateJobRequest>' +
+  `<ClientRequestToken>${token}</ClientRequestToken><ConfirmationRequired>false</ConfirmationRequired>` +
+  `<Description>${description}</Description>` +
+  '<Manifest><Location><ETag>"e1"</ETag><ObjectArn>qcs::cos:ap-guangzhou:uid/1250000000:demo-1250000000/m.csv</ObjectArn></Location>' +
+  '<Spec><Format>COSBatchOperations_CSV_V1</Format><Fields><member>Bucket</member><member>Key</member></Fields></Spec></Manifest>' +
+  '<Operation><COSPutObjectCopy><TargetResource>qcs::cos:ap-guangzhou:uid/1250000000:dst-1250000000</TargetResource></COSPutObjectCopy></Operation>' +
+  `<Priority>${priority}</Priority><Report><Enabled>false</Enabled></Report>` +
+  '<RoleArn>qcs::cam::uin/100000000001:roleName/COSBatch</RoleArn></CreateJobRequest>';
+
+describe('COS batch', () => {
+  const batch = () => `${simulator.url}/cos-batch/100000000001/${REGION}`;
+  const headers = { 'x-cos-appid': APPID };
+
+  it('CreateJob, DescribeJob until Complete, ListJobs; the Description kept; no callback', async () => {
+    const created = await cosCall(batch(), 'POST', '/jobs', { xml: createJob('tok-1'), headers });
+    expect(created).toMatchObject({ status: 200, root: 'CreateJobResult' });
+    const jobId = str(created.xml.JobId);
+    expect(jobId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/);
+    const described = await until(async () => {
+      const answer = await cosCall(batch(), 'GET', `/jobs/${jobId}`, { headers });
+      const job = answer.xml.Job;
+      return typeof job === 'object' && !Array.isArray(job) && job.Status === 'Complete' ? job : undefined;
+    });
+    expect(described).toMatchObject({ Description: 'copy (jobhook 4c1f)', Priority: '10' });
+    const listed = await cosCall(batch(), 'GET', '/jobs', { headers, query: { jobStatuses: 'Complete' } });
+    expect(listed).toMatchObject({ root: 'ListJobsResult', xml: { Jobs: { member: { JobId: jobId } } } });
+    expect(await simJob(jobId)).toMatchObject({ clientRequestToken: 'tok-1', callbacks: { planned: 0 } });
+  });
+
+  it('refuses a repeated ClientRequestToken (Duplicate request, counted on the first job), Priority out of range, MalformedXML, no x-cos-appid', async () => {
+    const first = await cosCall(batch(), 'POST', '/jobs', { xml: createJob('tok-2'), headers });
+    const again = await cosCall(batch(), 'POST', '/jobs', { xml: createJob('tok-2'), headers });
+    expect(again).toMatchObject({
+      status: 400,
+      xml: { Code: 'InvalidRequest', Message: 'Duplicate request' },
+    });
+    expect(await simJob(str(first.xml.JobId))).toMatchObject({ createRequests: 2 });
+    const priority = await cosCall(batch(), 'POST', '/jobs', {
+      xml: createJob('tok-3', '2147483648'),
+      headers,
+    });
+    expect(priority).toMatchObject({ status: 400, xml: { Code: 'InvalidRequest' } });
+    expect(priority.xml.Message).toMatch(/Priority out of range/);
+    const malformed = await cosCall(batch(), 'POST', '/jobs', {
+      xml: '<CreateJobRequest><Priority>',
+      headers,
+    });
+    expect(malformed).toMatchObject({ status: 400, xml: { Code: 'MalformedXML' } });
+    const noAppId = await cosCall(batch(), 'POST', '/jobs', { xml: createJob('tok-4') });
+    expect(noAppId).toMatchObject({ status: 400, xml: { Code: 'InvalidRequest' } });
+    const unknown = await cosCall(batch(), 'GET', '/jobs/00000000-0000-4000-a000-000000000000', { headers });
+    expect(unknown).toMatchObject({ status: 404, xml: { Code: 'NoSuchJob' } });
+  });
+
+  it('TooManyJobs once the running jobs reach the limit', async () => {
+    const { logger } = capturedLogger();
+    const busy = await startSimulator(
+      { port: 0, delayMs: 60_000, maxActiveBatchJobs: 1, credentials: { tencent: TENCENT_KEY } },
+      logger,
+    );
+    try {
+      const base = `${busy.url}/cos-batch/100000000001/${REGION}`;
+      expect((await cosCall(base, 'POST', '/jobs', { xml: createJob('a'), headers })).status).toBe(200);
+      const refused = await cosCall(base, 'POST', '/jobs', { xml: createJob('b'), headers });
+      expect(refused).toMatchObject({ status: 400, xml: { Code: 'TooManyJobs' } });
+    } finally {
+      await busy.stop();
+    }
+  });
+});
+
+describe('Qiniu pfop', () => {
+  const qiniu = () => `${simulator.url}/qiniu`;
+  const saveas = Buffer.from('media-out:clip.mp4').toString('base64url');
+
+  it('pfop answers a z0. persistentId; the signed notification is verified and stored by jobhook; prefop reports it', async () => {
+    const submitted = await qiniuCall(qiniu(), 'POST', '/pfop/', {
+      bucket: 'media-src',
+      key: 'uploads/clip.mov',
+      fops: `avthumb/mp4|saveas/${saveas}`,
+      notifyURL: hook('qiniu'),
+      pipeline: 'default.sys',
+    });
+    expect(submitted.status).toBe(200);
+    const id = (submitted.body as { persistentId: string }).persistentId;
+    expect(id).toMatch(/^z0\.[0-9a-f]{24}$/);
+    const event = await eventOf(id);
+    expect(event).toMatchObject({
+      type: 'qiniu.pfop.succeeded',
+      data: { outputs: [{ object: 'clip.mp4' }] },
+    });
+    const status = await qiniuCall(qiniu(), 'GET', `/status/get/prefop?id=${id}`);
+    expect(status).toMatchObject({ status: 200, body: { id, code: 0, inputKey: 'uploads/clip.mov' } });
+  });
+
+  it('an unknown id is 612; a bad token 401; a form without fops 400', async () => {
+    expect(await qiniuCall(qiniu(), 'GET', '/status/get/prefop?id=z0.nothing')).toEqual({
+      status: 612,
+      body: { error: 'not such id in prefop' },
+    });
+    const forged = await qiniuCall(
+      qiniu(),
+      'POST',
+      '/pfop/',
+      { bucket: 'b', key: 'k', fops: 'x' },
+      {
+        accessKey: QINIU_KEY.accessKey,
+        secretKey: 'not-the-key',
+      },
+    );
+    expect(forged).toEqual({ status: 401, body: { error: 'bad token' } });
+    expect((await qiniuCall(qiniu(), 'POST', '/pfop/', { bucket: 'b', key: 'k' })).status).toBe(400);
+  });
+});
+
+describe('signatures: the provider path and query are signed, not the simulator prefix', () => {
+  const hash = '<Request><Tag>FileHashCode</Tag><Input><Object>a</Object></Input></Request>';
+
+  it('refuses another path, another body-bearing call, another key and an expired key time', async () => {
+    const otherPath = await cosCall(ci, 'POST', '/file_jobs', { xml: hash, signedPath: '/jobs' });
+    expect(otherPath).toMatchObject({ status: 403, root: 'Error', xml: { Code: 'SignatureDoesNotMatch' } });
+    const prefixed = await cosCall(ci, 'POST', '/file_jobs', {
+      xml: hash,
+      signedPath: `/ci/${BUCKET}/${REGION}/file_jobs`,
+    });
+    expect(prefixed.xml.Code).toBe('SignatureDoesNotMatch');
+    const otherKey = await cosCall(ci, 'POST', '/file_jobs', {
+      xml: hash,
+      key: { secretId: TENCENT_KEY.secretId, secretKey: 'wrong' },
+    });
+    expect(otherKey.xml.Code).toBe('SignatureDoesNotMatch');
+    const now = Math.floor(Date.now() / 1000);
+    const expired = await cosCall(ci, 'POST', '/file_jobs', {
+      xml: hash,
+      keyTime: `${now - 7200};${now - 3600}`,
+    });
+    expect(expired).toMatchObject({
+      status: 403,
+      xml: { Code: 'AccessDenied', Message: 'Request has expired' },
+    });
+    const unsigned = await fetch(`${ci}/file_jobs`, { method: 'POST', body: hash });
+    expect(unsigned.status).toBe(403);
+    expect((await simJobs()).jobs).toHaveLength(0);
+  });
+
+  it('refuses a query changed after signing', async () => {
+    const response = await fetch(`${ci}/triggerworkflow?workflowId=w1&object=b.mov`, {
+      method: 'POST',
+      headers: {
+        authorization: cosAuthorization(TENCENT_KEY, {
+          method: 'POST',
+          pathname: '/triggerworkflow',
+          query: { workflowId: 'w1', object: 'a.mov' },
+          headers: { host: new URL(ci).host },
+          keyTime: `${Math.floor(Date.now() / 1000) - 10};${Math.floor(Date.now() / 1000) + 600}`,
+        }),
+      },
+    });
+    expect(response.status).toBe(403);
+    expect(await response.text()).toContain('<Code>SignatureDoesNotMatch</Code>');
   });
 });
