@@ -428,3 +428,132 @@ describe('signatures: the provider path and query are signed, not the simulator 
     expect(await response.text()).toContain('<Code>SignatureDoesNotMatch</Code>');
   });
 });
+
+describe('fault knobs, set over the control API', () => {
+  const hashJob = (callback = hook('tencent-ci'), userData = 'u-1') =>
+    `<Request><Tag>FileHashCode</Tag><Input><Object>a.bin</Object></Input><Operation><UserData>${userData}</UserData></Operation>` +
+    `<CallBack>${callback.replace(/&/g, '&amp;')}</CallBack><CallBackFormat>JSON</CallBackFormat></Request>`;
+  const submit = async (callback?: string) =>
+    str(detailOf((await cosCall(ci, 'POST', '/file_jobs', { xml: hashJob(callback) })).xml).JobId);
+  const ended = (id: string) =>
+    until(async () => ((await simJob(id))?.phase === 'succeeded' ? true : undefined));
+
+  it('refuses unknown knobs and answers the knobs in force', async () => {
+    const refused = await fetch(`${simulator.url}/_sim/faults`, { method: 'PUT', body: '{"dorp":{}}' });
+    expect(refused.status).toBe(400);
+    expect(await control('faults', { slowMs: 1 })).toMatchObject({ slowMs: 1, drop: { next: 0 } });
+  });
+
+  it('drop: the next callback is not sent, nothing is stored', async () => {
+    await control('faults', { drop: { next: 1 } });
+    const id = await submit();
+    await ended(id);
+    await simulator.sim.deliverer.idle();
+    expect(await simJob(id)).toMatchObject({ callbacks: { planned: 1, dropped: 1, delivered: 0 } });
+    expect(await eventsOf(id)).toHaveLength(0);
+    const next = await submit();
+    await eventOf(next);
+  });
+
+  it('duplicate: the callback is sent twice, jobhook stores one event', async () => {
+    await control('faults', { duplicate: { next: 1 } });
+    const id = await submit();
+    await until(async () => ((await simJob(id))?.callbacks.delivered === 2 ? true : undefined));
+    expect(await simJob(id)).toMatchObject({ callbacks: { duplicated: 1 } });
+    expect(await eventsOf(id)).toHaveLength(1);
+  });
+
+  it('errors: the next n creates are 5xx in the provider shape and make no job; the count shows every request', async () => {
+    await control('faults', { errors: { 'ci.create-job': 2 } });
+    for (let i = 0; i < 2; i++) {
+      const refused = await cosCall(ci, 'POST', '/file_jobs', { xml: hashJob() });
+      expect(refused).toMatchObject({ status: 500, root: 'Error', xml: { Code: 'InternalError' } });
+    }
+    expect((await simJobs()).jobs).toHaveLength(0);
+    await submit();
+    const { jobs, requests } = await simJobs();
+    expect(jobs).toHaveLength(1);
+    expect(requests['ci.create-job']).toBe(3);
+  });
+
+  it('lose: the job is made, then the answer is a 5xx', async () => {
+    await control('faults', { lose: { 'ci.create-job': 1 } });
+    const lost = await cosCall(ci, 'POST', '/file_jobs', { xml: hashJob(undefined, 'marker-9') });
+    expect(lost.status).toBe(500);
+    expect((await simJobs()).jobs).toMatchObject([{ userData: 'marker-9', createRequests: 1 }]);
+  });
+
+  it('fail: the job ends Failed and its callback says so', async () => {
+    await control('faults', { fail: { next: 1 } });
+    const id = await submit();
+    expect((await eventOf(id)).type).toBe('tencent.ci.job.failed');
+  });
+
+  it('spoofed describe: another state than the callback, or unknown, for CI, COS batch and Qiniu', async () => {
+    const id = await submit();
+    expect((await eventOf(id)).type).toBe('tencent.ci.job.succeeded');
+    await control('faults', { spoofDescribe: { as: 'other', next: 1 } });
+    expect(detailOf((await cosCall(ci, 'GET', `/file_jobs/${id}`)).xml).State).toBe('Failed');
+    expect(detailOf((await cosCall(ci, 'GET', `/file_jobs/${id}`)).xml).State).toBe('Success');
+    await control('faults', { spoofDescribe: { as: 'unknown' } });
+    expect((await cosCall(ci, 'GET', `/file_jobs/${id}`)).xml.NonExistJobIds).toBe(id);
+    const pfop = await qiniuCall(`${simulator.url}/qiniu`, 'POST', '/pfop/', {
+      bucket: 'b',
+      key: 'k',
+      fops: 'avinfo',
+    });
+    const persistentId = (pfop.body as { persistentId: string }).persistentId;
+    expect(
+      (await qiniuCall(`${simulator.url}/qiniu`, 'GET', `/status/get/prefop?id=${persistentId}`)).status,
+    ).toBe(612);
+    await control('faults', { spoofDescribe: { as: 'running' } });
+    expect(detailOf((await cosCall(ci, 'GET', `/file_jobs/${id}`)).xml).State).toBe('Running');
+  });
+
+  it('reorder: held callbacks are sent newest first', async () => {
+    const { createServer } = await import('node:http');
+    const arrived: string[] = [];
+    const receiver = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      request.on('end', () => {
+        const parsed = JSON.parse(body) as { JobsDetail: { JobId: string }[] };
+        arrived.push(parsed.JobsDetail[0]?.JobId ?? '');
+        response.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const address = receiver.address();
+    const url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/cb`;
+    try {
+      await control('faults', { reorder: 2 });
+      const first = await submit(url);
+      await ended(first);
+      const second = await submit(url);
+      await until(() => (arrived.length === 2 ? true : undefined));
+      expect(arrived).toEqual([second, first]);
+    } finally {
+      receiver.close();
+    }
+  });
+
+  it('a seed makes the same ids', async () => {
+    const { logger } = capturedLogger();
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const seeded = await startSimulator(
+        { port: 0, seed: 7, credentials: { tencent: TENCENT_KEY } },
+        logger,
+      );
+      try {
+        const created = await cosCall(`${seeded.url}/ci/${BUCKET}/${REGION}`, 'POST', '/file_jobs', {
+          xml: hashJob(),
+        });
+        ids.push(str(detailOf(created.xml).JobId));
+      } finally {
+        await seeded.stop();
+      }
+    }
+    expect(ids[0]).toBe(ids[1]);
+  });
+});
