@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { CliEnvironment } from './context.js';
-import { CliFailure, EXIT } from './output.js';
+import { EXIT, exitFailedStart } from './output.js';
 import {
   countsFlag,
   formatFlag,
@@ -110,15 +110,7 @@ export function addSimCommand(program: Command, cli: CliEnvironment): void {
         const { runSimulator } = await import('./sim-run.js');
         await runSimulator(cli, options);
       } catch (error) {
-        const failure =
-          error instanceof CliFailure
-            ? error
-            : new CliFailure(
-                `failed to start: ${error instanceof Error ? error.message : String(error)}`,
-                EXIT.failed,
-              );
-        cli.stderr.write(`jobhook: ${failure.message}\n`);
-        process.exit(failure.exitCode);
+        exitFailedStart(cli, error);
       }
     });
 }

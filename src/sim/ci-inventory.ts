@@ -1,10 +1,9 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import { answer, listed, page, param, scopeOf, type CiRoute } from './ci-common.js';
-import { ciState } from './ci-jobs.js';
+import { cancelCiJob, ciState } from './ci-jobs.js';
 import { child, readRequest, toOutDoc } from './ci-request.js';
 import type { SimContext } from './context.js';
-import { invalidArgument } from './errors.js';
 import { takeSpoof } from './faults.js';
 import { isTerminal, spoofedPhase, type Phase } from './jobs.js';
 import { ciTime } from './times.js';
@@ -99,12 +98,7 @@ export function addInventoryRoutes(app: Hono, sim: SimContext, route: CiRoute): 
   app.put(
     '/inventorytriggerjob/:id',
     route('ci.inventory-job', (call) => {
-      const job = sim.jobs.get(param(call, 'id'), 'inventory', scopeOf(call).scope);
-      if (job === undefined) throw invalidArgument('the job does not exist');
-      if (isTerminal(job.phase))
-        throw invalidArgument(`the job is ${ciState(job.phase)}: it cannot be canceled`);
-      job.phase = 'canceled';
-      job.endedAt = new Date();
+      cancelCiJob(sim.jobs.get(param(call, 'id'), 'inventory', scopeOf(call).scope));
       return answer(call, 'ci.inventory-job', { RequestId: call.requestId });
     }),
   );

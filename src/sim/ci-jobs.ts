@@ -110,3 +110,11 @@ export function createCiJob(sim: SimContext, spec: CiJobSpec): SimJob {
   });
   return job;
 }
+
+/** `PUT …/<id>?cancel`: a job not yet ended is canceled (no callback); anything else is `InvalidArgument`. */
+export function cancelCiJob(job: SimJob | undefined): void {
+  if (job === undefined) throw invalidArgument('the job does not exist');
+  if (isTerminal(job.phase)) throw invalidArgument(`the job is ${ciState(job.phase)}: it cannot be canceled`);
+  job.phase = 'canceled';
+  job.endedAt = new Date();
+}

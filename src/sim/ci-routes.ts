@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { cosAuthentication } from './auth.js';
-import { CI_JOB_KINDS, CI_JOB_PATHS, ciState, createCiJob } from './ci-jobs.js';
+import { cancelCiJob, CI_JOB_KINDS, CI_JOB_PATHS, ciState, createCiJob } from './ci-jobs.js';
 import { answer, CI_PREFIX_SEGMENTS, listed, page, param, scopeOf, type CiRoute } from './ci-common.js';
 import { QUEUE_KINDS, QUEUE_PATHS, queueRecord } from './ci-queues.js';
 import { CiJobRequestSchema, readRequest } from './ci-request.js';
@@ -11,7 +11,7 @@ import type { SimContext } from './context.js';
 import { invalidArgument } from './errors.js';
 import { takeSpoof } from './faults.js';
 import { apiHandler } from './handle.js';
-import { isTerminal, spoofedPhase } from './jobs.js';
+import { spoofedPhase } from './jobs.js';
 import type { OutDoc } from './xml.js';
 
 const QueueUpdateSchema = z.looseObject({
@@ -83,12 +83,7 @@ export function ciRoutes(sim: SimContext): Hono {
       `/${path}/:id`,
       route('ci.cancel-job', (call) => {
         if (!call.url.searchParams.has('cancel')) throw invalidArgument('only ?cancel is simulated');
-        const job = sim.jobs.get(param(call, 'id'), kind, scopeOf(call).scope);
-        if (job === undefined) throw invalidArgument('the job does not exist');
-        if (isTerminal(job.phase))
-          throw invalidArgument(`the job is ${ciState(job.phase)}: it cannot be canceled`);
-        job.phase = 'canceled';
-        job.endedAt = new Date();
+        cancelCiJob(sim.jobs.get(param(call, 'id'), kind, scopeOf(call).scope));
         return answer(call, 'ci.cancel-job', { RequestId: call.requestId });
       }),
     );

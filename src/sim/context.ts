@@ -6,6 +6,7 @@ import { isTerminal, JobStore, type SimJob } from './jobs.js';
 import type { SimOptions } from './options.js';
 import { QueueStore } from './ci-queues.js';
 import { createRandom, type Random } from './rng.js';
+import { Timers } from './timers.js';
 
 /** Everything the simulated APIs share: options, knobs, jobs, queues, and the clock of running jobs. */
 export class SimContext {
@@ -16,7 +17,7 @@ export class SimContext {
   /** Calls received per api, refused ones included. */
   readonly requests = new Map<SimApi, number>();
   faults: Faults;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Timers();
 
   constructor(
     readonly options: SimOptions,
@@ -31,12 +32,12 @@ export class SimContext {
   /** Runs a job: Running after half the delay, its end after the delay, then its callbacks. */
   run(job: SimJob, onEnd?: (job: SimJob) => void): void {
     const delay = this.options.delayMs;
-    this.later(Math.floor(delay / 2), () => {
+    this.timers.later(Math.floor(delay / 2), () => {
       if (job.phase !== 'submitted') return;
       job.phase = 'running';
       job.startedAt = new Date();
     });
-    this.later(delay, () => {
+    this.timers.later(delay, () => {
       if (isTerminal(job.phase)) return;
       job.phase = strikes(this.faults.fail, this.random) ? 'failed' : 'succeeded';
       job.startedAt ??= new Date();
@@ -62,15 +63,6 @@ export class SimContext {
   }
 
   stopTimers(): void {
-    for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
-  }
-
-  private later(ms: number, run: () => void): void {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      run();
-    }, ms);
-    this.timers.add(timer);
   }
 }

@@ -5,7 +5,8 @@
  * Stricter than COS on one point: every query parameter must be signed, and so must `host` (the simulator stands
  * in for a cloud that jobhook's clients must sign completely).
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import { sameText } from './same-text.js';
 
 export interface CosKey {
   readonly secretId: string;
@@ -80,12 +81,6 @@ function fieldsOf(authorization: string): Map<string, string> {
 
 const denied = (message: string): CosVerdict => ({ ok: false, code: 'AccessDenied', message });
 const mismatch = (message: string): CosVerdict => ({ ok: false, code: 'SignatureDoesNotMatch', message });
-
-function sameText(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'utf8');
-  const y = Buffer.from(b, 'utf8');
-  return x.length === y.length && timingSafeEqual(x, y);
-}
 
 /** Checks an `Authorization` header against the request, the keys and the time (Unix seconds). */
 export function verifyCosRequest(

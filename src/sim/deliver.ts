@@ -2,6 +2,7 @@ import { redactUrl, type Logger } from '../log.js';
 import { strikes, type Faults } from './faults.js';
 import type { Notification, SimJob } from './jobs.js';
 import type { Random } from './rng.js';
+import { Timers } from './timers.js';
 
 /** How long held callbacks (the reorder knob) wait for company before they go anyway. */
 export const REORDER_HOLD_MS = 2000;
@@ -15,7 +16,7 @@ interface Held {
 
 /** Sends job callbacks through the fault knobs: drop, duplicate, delay, reorder. */
 export class Deliverer {
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Timers();
   private readonly inFlight = new Set<Promise<void>>();
   private held: Held[] = [];
   private holdTimer: NodeJS.Timeout | undefined;
@@ -38,7 +39,7 @@ export class Deliverer {
     const copies = strikes(faults.duplicate, this.random) ? 2 : 1;
     job.callbacks.duplicated += copies - 1;
     const [min, max] = faults.callbackDelayMs;
-    this.later(this.random.int(min, max), () => {
+    this.timers.later(this.random.int(min, max), () => {
       for (let i = 0; i < copies; i++) this.hold({ job, notification });
     });
   }
@@ -53,19 +54,10 @@ export class Deliverer {
 
   /** Forgets everything not yet sent. */
   clear(): void {
-    for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
     this.holdTimer = undefined;
     this.held = [];
-  }
-
-  private later(ms: number, run: () => void): void {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      run();
-    }, ms);
-    this.timers.add(timer);
   }
 
   private hold(item: Held): void {

@@ -3,7 +3,8 @@
  * shared with jobhook's signer: it checks the `Qiniu` (v2) and `QBox` (v1) requests jobhook's client sends, and
  * signs the notifications it delivers with `Qiniu`, as pfop notifications are signed since 2024.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { sameText } from './same-text.js';
 
 export interface QiniuCredentials {
   readonly accessKey: string;
@@ -61,12 +62,6 @@ export function qboxData(request: QiniuRequestView): Buffer {
 /** `Qiniu <ak>:<sig>` for a request the simulator sends. */
 export function qiniuAuthorizationFor(key: QiniuCredentials, request: QiniuRequestView): string {
   return `Qiniu ${key.accessKey}:${qiniuSignData(key.secretKey, qiniuV2Data(request))}`;
-}
-
-function sameText(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'utf8');
-  const y = Buffer.from(b, 'utf8');
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /** Whether `authorization` (`Qiniu …` or `QBox …`) signs the request with the key. */

@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import {
   cosAuthorization,
   cosKeyTime,
@@ -8,6 +7,7 @@ import { FORM_CONTENT_TYPE, qiniuAuthorizationHeader } from '../../src/providers
 import { createLogger, type Logger } from '../../src/log.js';
 import { readXml } from '../../src/sim/xml.js';
 import type { XmlObject } from '../../src/body/xml.js';
+import { lineSink } from './jobhook.js';
 
 /** The credentials the simulator under test is given, and jobhook's clients sign with. */
 export const TENCENT_KEY = { secretId: 'AKIDsimulatortest', secretKey: 'sim-secret-key-0123456789' };
@@ -102,17 +102,6 @@ export async function until<T>(
 
 /** A logger whose lines are kept, to look at and to check for secrets. */
 export function capturedLogger(): { logger: Logger; lines: string[] } {
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(
-        ...chunk
-          .toString('utf8')
-          .split('\n')
-          .filter((line) => line !== ''),
-      );
-      done();
-    },
-  });
+  const { sink, lines } = lineSink();
   return { logger: createLogger('debug', sink), lines };
 }
