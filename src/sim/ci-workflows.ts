@@ -21,7 +21,7 @@ const WORKFLOW_STATES: Readonly<Record<Phase, string>> = {
  * A triggered workflow run (`POST /triggerworkflow`): one Transcode node whose media job is describable under
  * `/jobs`; it reports to the bucket's media queue `NotifyConfig` (its `TaskFinish` and the run's `WorkflowFinish`).
  */
-function startRun(
+export function startWorkflowRun(
   sim: SimContext,
   bucket: string,
   region: string,
@@ -113,7 +113,7 @@ export function addWorkflowRoutes(app: Hono, sim: SimContext, route: CiRoute): v
       const object = call.url.searchParams.get('object') ?? '';
       if (workflowId === '') throw invalidArgument('workflowId is required');
       if (object === '') throw invalidArgument('object is required');
-      const run = startRun(sim, bucket, region, workflowId, object);
+      const run = startWorkflowRun(sim, bucket, region, workflowId, object);
       return answer(call, 'ci.trigger-workflow', { RequestId: call.requestId, InstanceId: run.id });
     }),
   );
