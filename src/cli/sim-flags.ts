@@ -68,7 +68,7 @@ export const countsFlag = (value: string): Record<string, number> => {
   for (const part of value.split(',')) {
     const match = /^([\w.*-]+)=(\d+)$/.exec(part.trim());
     const api = match?.[1] ?? '';
-    if (match === null || (api !== '*' && !(SIM_APIS as readonly string[]).includes(api)))
+    if (match === null || (api !== '*' && !SIM_APIS.some((known) => known === api)))
       throw new InvalidArgumentError(`api=n pairs; the apis are ${SIM_APIS.join(', ')} and *`);
     out[api] = Number(match[2]);
   }

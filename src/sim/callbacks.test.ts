@@ -107,13 +107,17 @@ describe("the simulator's callbacks, read by jobhook's own providers", () => {
     });
   });
 
-  it.each(['XML', 'JSON'])('a workflow run: TaskFinish of its node and WorkflowFinish, as %s', (format) => {
+  it.each([
+    ['XML', 'Url'],
+    ['JSON', 'Url'],
+    ['XML', 'TDMQ'],
+  ])('a workflow run: TaskFinish of its node and WorkflowFinish, as %s by %s', (format, type) => {
     const sim = simContext();
     const queue = sim.queues.of(`${BUCKET}/${REGION}`, 'media');
     queue.notifyConfig = {
       Url: 'http://hooks.test/cb',
       State: 'On',
-      Type: 'Url',
+      Type: type,
       Event: 'TaskFinish,WorkflowFinish',
       ResultFormat: format,
     };

@@ -1,4 +1,3 @@
-import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Logger } from '../log.js';
 import { createSimulator } from './app.js';
@@ -32,7 +31,10 @@ export async function startSimulator(options: SimOptionsInput, logger: Logger): 
     );
     started.once('error', reject);
   });
-  const { port } = server.address() as AddressInfo;
+  const address = server.address();
+  if (address === null || typeof address === 'string')
+    throw new Error('the simulator listens on no TCP port');
+  const { port } = address;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   return {
     url,
