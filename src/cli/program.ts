@@ -20,6 +20,7 @@ Examples:
   $ jobhook                                  # the service, as npm start
   $ jobhook dlq list --json
   $ jobhook replay --type 'tencent.ci.job.*' --since 2h --dry-run
+  $ jobhook sim --port 9000                  # a local stand-in for the cloud APIs (docs/simulator.md)
 `;
 
 /** The version of the package this file belongs to (src/cli/ and dist/cli/ are both two levels down). */

@@ -29,7 +29,7 @@ export const cosAuthentication =
     return verdict.ok ? undefined : new SimApiError(403, verdict.code, verdict.message);
   };
 
-/** COS batch calls also name the account's APPID in `x-cos-appid`. */
+/** COS batch calls also name the account's APPID in `x-cos-appid`, and its UIN in the host (here the path). */
 export const cosBatchAuthentication = (sim: SimContext): Authenticate => {
   const signed = cosAuthentication(sim);
   return (call) => {
@@ -39,6 +39,9 @@ export const cosBatchAuthentication = (sim: SimContext): Authenticate => {
     const expected = sim.options.credentials.appId;
     if (expected !== undefined && appId !== expected)
       return new SimApiError(403, 'AccessDenied', 'x-cos-appid is not this account');
+    const uin = sim.options.credentials.uin;
+    if (uin !== undefined && call.scope[0] !== uin)
+      return new SimApiError(403, 'AccessDenied', 'the UIN of the host is not this account');
     return signed(call);
   };
 };
