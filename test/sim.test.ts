@@ -320,10 +320,15 @@ describe('COS batch', () => {
     expect(unknown).toMatchObject({ status: 404, xml: { Code: 'NoSuchJob' } });
   });
 
-  it('TooManyJobs once the running jobs reach the limit', async () => {
+  it('TooManyJobs once the running jobs reach the limit; another UIN than the configured one is refused', async () => {
     const { logger } = capturedLogger();
     const busy = await startSimulator(
-      { port: 0, delayMs: 60_000, maxActiveBatchJobs: 1, credentials: { tencent: TENCENT_KEY } },
+      {
+        port: 0,
+        delayMs: 60_000,
+        maxActiveBatchJobs: 1,
+        credentials: { tencent: TENCENT_KEY, uin: '100000000001' },
+      },
       logger,
     );
     try {
@@ -331,6 +336,9 @@ describe('COS batch', () => {
       expect((await cosCall(base, 'POST', '/jobs', { xml: createJob('a'), headers })).status).toBe(200);
       const refused = await cosCall(base, 'POST', '/jobs', { xml: createJob('b'), headers });
       expect(refused).toMatchObject({ status: 400, xml: { Code: 'TooManyJobs' } });
+      const otherAccount = `${busy.url}/cos-batch/100000000002/${REGION}`;
+      const denied = await cosCall(otherAccount, 'GET', '/jobs', { headers });
+      expect(denied).toMatchObject({ status: 403, xml: { Code: 'AccessDenied' } });
     } finally {
       await busy.stop();
     }
