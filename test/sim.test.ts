@@ -534,7 +534,7 @@ describe('fault knobs, set over the control API', () => {
     const address = receiver.address();
     const url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/cb`;
     try {
-      await control('faults', { reorder: 2 });
+      await control('faults', { reorder: 2, reorderMaxWaitMs: 60_000 });
       const first = await submit(url);
       await ended(first);
       const second = await submit(url);

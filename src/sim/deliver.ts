@@ -4,8 +4,6 @@ import type { Notification, SimJob } from './jobs.js';
 import type { Random } from './rng.js';
 import { Timers } from './timers.js';
 
-/** How long held callbacks (the reorder knob) wait for company before they go anyway. */
-export const REORDER_HOLD_MS = 2000;
 /** CMQ's documented limit; the simulator gives a receiver as long. */
 const SEND_TIMEOUT_MS = 15_000;
 
@@ -61,14 +59,14 @@ export class Deliverer {
   }
 
   private hold(item: Held): void {
-    const reorder = this.faults().reorder;
+    const { reorder, reorderMaxWaitMs } = this.faults();
     if (reorder <= 1) {
       this.send(item);
       return;
     }
     this.held.push(item);
     if (this.held.length >= reorder) this.flush();
-    else this.holdTimer ??= setTimeout(() => this.flush(), REORDER_HOLD_MS);
+    else this.holdTimer ??= setTimeout(() => this.flush(), reorderMaxWaitMs);
   }
 
   /** The held callbacks, newest first. */

@@ -21,8 +21,10 @@ export const FaultsSchema = z.strictObject({
   drop: Chance.default({ probability: 0, next: 0 }),
   /** Callbacks sent twice. */
   duplicate: Chance.default({ probability: 0, next: 0 }),
-  /** Hold this many callbacks, then send them newest first (what is held longer than 2 s goes anyway). */
+  /** Hold this many callbacks, then send them newest first. */
   reorder: z.number().int().min(0).default(0),
+  /** Held callbacks go anyway, newest first, once the oldest has waited this long. */
+  reorderMaxWaitMs: z.number().int().min(0).default(2000),
   /** Jobs that end Failed (code 3 for Qiniu) instead of succeeding. */
   fail: Chance.default({ probability: 0, next: 0 }),
   /**
