@@ -61,7 +61,7 @@ export class Deliverer {
   private hold(item: Held): void {
     const { reorder, reorderMaxWaitMs } = this.faults();
     if (reorder <= 1) {
-      this.send(item);
+      this.track(this.send(item));
       return;
     }
     this.held.push(item);
@@ -69,38 +69,44 @@ export class Deliverer {
     else this.holdTimer ??= setTimeout(() => this.flush(), reorderMaxWaitMs);
   }
 
-  /** The held callbacks, newest first. */
+  /** The held callbacks, newest first, one after the other (so they also arrive in that order). */
   private flush(): void {
     if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
     this.holdTimer = undefined;
     const items = this.held.reverse();
     this.held = [];
-    for (const item of items) this.send(item);
+    this.track(
+      (async () => {
+        for (const item of items) await this.send(item);
+      })(),
+    );
   }
 
-  private send({ job, notification }: Held): void {
-    const log = { jobId: job.id, what: notification.what, url: redactUrl(notification.url) };
-    const sending = (async () => {
-      try {
-        const response = await fetch(notification.url, {
-          method: 'POST',
-          headers: notification.headers,
-          body: notification.body,
-          signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
-        });
-        await response.arrayBuffer();
-        if (response.ok) job.callbacks.delivered += 1;
-        else job.callbacks.failed += 1;
-        this.logger.info({ ...log, status: response.status }, 'callback sent');
-      } catch (error) {
-        job.callbacks.failed += 1;
-        this.logger.warn(
-          { ...log, err: error instanceof Error ? error.message : String(error) },
-          'callback failed',
-        );
-      }
-    })();
+  private track(sending: Promise<void>): void {
     this.inFlight.add(sending);
     void sending.finally(() => this.inFlight.delete(sending));
+  }
+
+  /** One POST; never rejects (a failure is counted and logged). */
+  private async send({ job, notification }: Held): Promise<void> {
+    const log = { jobId: job.id, what: notification.what, url: redactUrl(notification.url) };
+    try {
+      const response = await fetch(notification.url, {
+        method: 'POST',
+        headers: notification.headers,
+        body: notification.body,
+        signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
+      });
+      await response.arrayBuffer();
+      if (response.ok) job.callbacks.delivered += 1;
+      else job.callbacks.failed += 1;
+      this.logger.info({ ...log, status: response.status }, 'callback sent');
+    } catch (error) {
+      job.callbacks.failed += 1;
+      this.logger.warn(
+        { ...log, err: error instanceof Error ? error.message : String(error) },
+        'callback failed',
+      );
+    }
   }
 }
