@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { JobhookEvent } from '../src/events/types.js';
-import { cosAuthorization } from '../src/providers/tencent-ci/cos-signature.js';
+import { createHash } from 'node:crypto';
+import { cosAuthorization, cosKeyTime } from '../src/providers/tencent-ci/cos-signature.js';
 import { startSimulator, type RunningSimulator } from '../src/sim/server.js';
 import type { JobSummary } from '../src/sim/control.js';
 import type { XmlObject } from '../src/body/xml.js';
@@ -417,6 +418,30 @@ describe('signatures: the provider path and query are signed, not the simulator 
     const unsigned = await fetch(`${ci}/file_jobs`, { method: 'POST', body: hash });
     expect(unsigned.status).toBe(403);
     expect((await simJobs()).jobs).toHaveLength(0);
+  });
+
+  it('covers the body through a signed Content-MD5: another body is InvalidDigest, another digest a mismatch', async () => {
+    const md5 = createHash('md5').update(hash).digest('base64');
+    const signed = await cosCall(ci, 'POST', '/file_jobs', { xml: hash, headers: { 'content-md5': md5 } });
+    expect(signed.status).toBe(200);
+    const otherBody = hash.replace('<Object>a</Object>', '<Object>b</Object>');
+    const tampered = await fetch(`${ci}/file_jobs`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/xml',
+        'content-md5': md5,
+        authorization: cosAuthorization(TENCENT_KEY, {
+          method: 'POST',
+          pathname: '/file_jobs',
+          query: {},
+          headers: { host: new URL(ci).host, 'content-type': 'application/xml', 'content-md5': md5 },
+          keyTime: cosKeyTime(Date.now(), 600),
+        }),
+      },
+      body: otherBody,
+    });
+    expect(tampered.status).toBe(400);
+    expect(await tampered.text()).toContain('<Code>InvalidDigest</Code>');
   });
 
   it('refuses a query changed after signing', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { SimContext } from './context.js';
 import { verifyCosRequest } from './cos-verify.js';
 import { SimApiError } from './errors.js';
@@ -7,7 +8,7 @@ import { verifyQiniuRequest } from './qiniu-auth.js';
 /** CI and COS batch calls: the COS signature over the provider's path, query and signed headers. */
 export const cosAuthentication =
   (sim: SimContext): Authenticate =>
-  ({ c, url, apiPath }) => {
+  ({ c, url, apiPath, body }) => {
     const key = sim.options.credentials.tencent;
     if (key === undefined)
       return new SimApiError(
@@ -26,7 +27,16 @@ export const cosAuthentication =
       [key],
       Math.floor(Date.now() / 1000),
     );
-    return verdict.ok ? undefined : new SimApiError(403, verdict.code, verdict.message);
+    if (!verdict.ok) return new SimApiError(403, verdict.code, verdict.message);
+    // The signature covers the body only through a signed Content-MD5, which must then be the body's.
+    const md5 = c.req.header('content-md5');
+    if (md5 !== undefined && md5 !== createHash('md5').update(body).digest('base64'))
+      return new SimApiError(
+        400,
+        'InvalidDigest',
+        'The Content-MD5 you specified did not match what we received',
+      );
+    return undefined;
   };
 
 /** COS batch calls also name the account's APPID in `x-cos-appid`, and its UIN in the host (here the path). */
