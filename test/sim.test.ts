@@ -126,6 +126,16 @@ describe('CI jobs: submitted, run, described, and their callbacks stored by jobh
     expect(detail.State).toBe('Success');
     expect(JSON.stringify(detail.Operation)).toMatch(/"SHA1":"[0-9a-f]{40}"/);
     expect(await simJob(jobId)).toMatchObject({ createRequests: 1, callbacks: { planned: 1, delivered: 1 } });
+
+    // A lost submission is found again by listing: CI lists file jobs under /jobs?tag=… too.
+    const since = `${new Date(Date.now() + 8 * 3_600_000 - 60_000).toISOString().slice(0, 19)}+0800`;
+    const listed = await cosCall(ci, 'GET', '/jobs', {
+      query: { tag: 'FileHashCode', startCreationTime: since, size: '100' },
+    });
+    expect(listed.xml.JobsDetail).toMatchObject({ JobId: jobId, Operation: { UserData: 'req-7f3c' } });
+    expect(
+      (await cosCall(ci, 'GET', '/jobs', { query: { tag: 'Transcode' } })).xml.JobsDetail,
+    ).toBeUndefined();
   });
 
   it('FileUncompress writes several objects under the prefix; FileCompress one archive, in JSON (data.outputs)', async () => {

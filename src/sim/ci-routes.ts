@@ -69,7 +69,9 @@ export function ciRoutes(sim: SimContext): Hono {
       `/${path}`,
       route('ci.list-jobs', (call) => {
         const queueId = call.url.searchParams.get('queueId');
-        const jobs = listed(sim.jobs.list(kind, scopeOf(call).scope), call, (job) =>
+        // CI lists file jobs under `/jobs?tag=…` too (the Node SDK's DescribeFileProcessJobs does so).
+        const kinds = path === 'jobs' ? (['media', 'file'] as const) : kind;
+        const jobs = listed(sim.jobs.list(kinds, scopeOf(call).scope), call, (job) =>
           ciState(job.phase),
         ).filter((job) => queueId === null || job.record(job.phase).QueueId === queueId);
         const { items, nextToken } = page(jobs, call);

@@ -92,8 +92,10 @@ export class JobStore {
     return job?.kind === kind && job.scope === scope ? job : undefined;
   }
 
-  list(kind: JobKind, scope: string): SimJob[] {
-    return [...this.jobs.values()].filter((job) => job.kind === kind && job.scope === scope);
+  /** The jobs of these kinds in a scope, oldest first. */
+  list(kinds: JobKind | readonly JobKind[], scope: string): SimJob[] {
+    const wanted: readonly JobKind[] = typeof kinds === 'string' ? [kinds] : kinds;
+    return [...this.jobs.values()].filter((job) => wanted.includes(job.kind) && job.scope === scope);
   }
 
   all(): SimJob[] {
