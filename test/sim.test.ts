@@ -519,11 +519,17 @@ describe('fault knobs, set over the control API', () => {
     expect(requests['ci.create-job']).toBe(3);
   });
 
-  it('lose: the job is made, then the answer is a 5xx', async () => {
-    await control('faults', { lose: { 'ci.create-job': 1 } });
-    const lost = await cosCall(ci, 'POST', '/file_jobs', { xml: hashJob(undefined, 'marker-9') });
-    expect(lost.status).toBe(500);
-    expect((await simJobs()).jobs).toMatchObject([{ userData: 'marker-9', createRequests: 1 }]);
+  it('lose: the job is made, then the connection is closed unanswered; errorAfter: made, then a 5xx', async () => {
+    await control('faults', { lose: { 'ci.create-job': 1 }, errorAfter: { 'ci.create-job': 1 } });
+    await expect(
+      cosCall(ci, 'POST', '/file_jobs', { xml: hashJob(undefined, 'marker-8') }),
+    ).rejects.toThrow();
+    const refused = await cosCall(ci, 'POST', '/file_jobs', { xml: hashJob(undefined, 'marker-9') });
+    expect(refused).toMatchObject({ status: 500, xml: { Code: 'InternalError' } });
+    expect((await simJobs()).jobs).toMatchObject([
+      { userData: 'marker-8', createRequests: 1 },
+      { userData: 'marker-9', createRequests: 1 },
+    ]);
   });
 
   it('fail: the job ends Failed and its callback says so', async () => {

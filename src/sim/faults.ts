@@ -39,8 +39,10 @@ export const FaultsSchema = z.strictObject({
     .default({ as: 'off' }),
   /** The next n calls of an api (`*`: of any) answered 5xx before anything is done. */
   errors: Counts.default({}),
-  /** The next n calls of an api carried out, then answered 5xx, as if the answer were lost on the way. */
+  /** The next n calls of an api carried out, then the connection closed unanswered: the answer is lost. */
   lose: Counts.default({}),
+  /** The next n calls of an api carried out, then answered 5xx: the provider took it but said it did not. */
+  errorAfter: Counts.default({}),
   /** Every API answer waits this long. */
   slowMs: z.number().int().min(0).default(0),
 });
@@ -48,7 +50,7 @@ export const FaultsSchema = z.strictObject({
 export type Faults = z.infer<typeof FaultsSchema>;
 export type FaultsInput = z.input<typeof FaultsSchema>;
 
-/** A change over the control API: the knobs named replace their values, `errors` and `lose` merge per api. */
+/** A change over the control API: the knobs named replace their values, the per-api counts merge per api. */
 export const FaultsPatch = FaultsSchema.partial();
 
 export function applyPatch(current: Faults, patch: z.infer<typeof FaultsPatch>): Faults {
@@ -57,6 +59,7 @@ export function applyPatch(current: Faults, patch: z.infer<typeof FaultsPatch>):
     ...patch,
     errors: { ...current.errors, ...patch.errors },
     lose: { ...current.lose, ...patch.lose },
+    errorAfter: { ...current.errorAfter, ...patch.errorAfter },
   });
 }
 

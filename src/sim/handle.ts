@@ -74,7 +74,8 @@ const serverError = (api: SimApi): SimApiError =>
 
 /**
  * A simulated API call through the knobs: counted, slowed, refused with a 5xx (`errors`), authenticated, run, and
- * its answer replaced by a 5xx after the work was done (`lose`). Refusals are the provider's error documents.
+ * its answer lost after the work was done (`lose`: the connection is closed unanswered) or replaced by a 5xx
+ * (`errorAfter`). Refusals are the provider's error documents.
  */
 export function apiHandler(
   sim: SimContext,
@@ -110,6 +111,14 @@ export function apiHandler(
       response = await run(call);
       if (response !== RESPONSE_ALREADY_SENT && takeCount(faults.lose, api)) {
         await response.arrayBuffer();
+        sim.logger.info(
+          { api, method: c.req.method, path: call.apiPath },
+          'request done, answer lost (fault knob lose)',
+        );
+        return dropConnection(c) ?? errorResponse(api, serverError(api), requestId);
+      }
+      if (response !== RESPONSE_ALREADY_SENT && takeCount(faults.errorAfter, api)) {
+        await response.arrayBuffer();
         throw serverError(api);
       }
     } catch (error) {
@@ -125,6 +134,21 @@ export function apiHandler(
   };
 }
 
+/** The node:http response under Hono, when there is a socket (not under `app.request`). */
+function outgoingOf(c: Context): ServerResponse | undefined {
+  const env: unknown = c.env;
+  const outgoing = typeof env === 'object' && env !== null && 'outgoing' in env ? env.outgoing : undefined;
+  return outgoing instanceof ServerResponse ? outgoing : undefined;
+}
+
+/** Closes the connection without an answer: the caller cannot know whether the call was carried out. */
+function dropConnection(c: Context): Response | undefined {
+  const outgoing = outgoingOf(c);
+  if (outgoing === undefined) return undefined;
+  outgoing.socket?.destroy();
+  return RESPONSE_ALREADY_SENT;
+}
+
 /**
  * An answer with a status outside 200–599 (Qiniu's 612), which a fetch `Response` cannot carry: written straight to
  * node:http's response. Without a socket (`app.request`) it is a 599 naming the status in `x-sim-status`.
@@ -135,9 +159,8 @@ export function rawStatusResponse(
   body: string,
   headers: Record<string, string>,
 ): Response {
-  const env: unknown = c.env;
-  const outgoing = typeof env === 'object' && env !== null && 'outgoing' in env ? env.outgoing : undefined;
-  if (outgoing instanceof ServerResponse) {
+  const outgoing = outgoingOf(c);
+  if (outgoing !== undefined) {
     outgoing.writeHead(status, headers);
     outgoing.end(body);
     return RESPONSE_ALREADY_SENT;
