@@ -65,7 +65,7 @@ const hmacHex = (key: string, data: string): string =>
   createHmac('sha1', key).update(data, 'utf8').digest('hex');
 
 /** The signature of a canonical request (steps 2, 6 and 7 of formats.md §4.1). */
-export function cosSignatureOf(secretKey: string, keyTime: string, httpString: string): string {
+function cosSignatureOf(secretKey: string, keyTime: string, httpString: string): string {
   const digest = createHash('sha1').update(httpString, 'utf8').digest('hex');
   return hmacHex(hmacHex(secretKey, keyTime), `sha1\n${keyTime}\n${digest}\n`);
 }

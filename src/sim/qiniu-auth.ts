@@ -54,7 +54,7 @@ export function qiniuV2Data(request: QiniuRequestView): Buffer {
 }
 
 /** The bytes of a QBox (v1) signature: target, newline, the body when it is a form. */
-export function qboxData(request: QiniuRequestView): Buffer {
+function qboxData(request: QiniuRequestView): Buffer {
   const head = Buffer.from(`${request.target}\n`, 'utf8');
   return request.contentType === FORM ? Buffer.concat([head, request.body]) : head;
 }

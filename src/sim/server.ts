@@ -15,7 +15,7 @@ export interface RunningSimulator {
 }
 
 /** The base URLs jobhook's clients take, with `{bucket}`, `{region}`, `{uin}` left for them to fill. */
-export const endpointsOf = (url: string): Readonly<Record<string, string>> => ({
+const endpointsOf = (url: string): Readonly<Record<string, string>> => ({
   JOBHOOK_TENCENT_CI_ENDPOINT: `${url}/ci/{bucket}/{region}`,
   JOBHOOK_TENCENT_COS_BATCH_ENDPOINT: `${url}/cos-batch/{uin}/{region}`,
   JOBHOOK_QINIU_API_ENDPOINT: `${url}/qiniu`,
