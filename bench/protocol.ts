@@ -57,3 +57,19 @@ export type WorkerMessage =
 export interface WorkerCommand {
   readonly type: 'go';
 }
+
+/** One target of the worker benchmark's mix: a handler queue (with its handler's name) or a subscription queue. */
+export interface MixTarget {
+  readonly queue: string;
+  /** An event type, or a prefix ending in `*`. */
+  readonly type: string;
+  readonly handler?: string;
+}
+
+/** What the naive worker (naive-worker.ts) runs; passed as JSON in BENCH_NAIVE_WORKER. */
+export interface NaiveWorkerSpec {
+  readonly redisUrl: string;
+  readonly dispatchConcurrency: number;
+  readonly handlerConcurrency: number;
+  readonly targets: readonly MixTarget[];
+}

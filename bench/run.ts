@@ -6,21 +6,23 @@
  * of 2 s at 50 connections, for smoke tests).
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, cpus, release, tmpdir, totalmem, type } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Queue, type JobsOptions } from 'bullmq';
 import { loadBodies, type Body } from './lib/bodies.js';
+import { preload, sampleJob, type SampleJob } from './lib/events.js';
 import { compileChildren } from './lib/compile.js';
 import { cpuUse, snapshot, waitForQuiet } from './lib/cpu.js';
 import {
   atExit,
+  collectLogs,
   detectPinning,
   freePort,
   killAll,
+  nextMessage,
   output,
   rssMb,
   start,
@@ -49,7 +51,9 @@ import {
   type Target,
 } from './lib/report.js';
 import { median, percentile } from './lib/stats.js';
-import type { LoadResult, LoadSpec, WorkerMessage, WorkerSpec } from './protocol.js';
+import { workerTable, workerVerdict } from './lib/worker-report.js';
+import { measureWorkers, type WorkerBenchDeps, type WorkerBenchSettings } from './worker-bench.js';
+import type { LoadResult, LoadSpec, WorkerSpec } from './protocol.js';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH);
@@ -70,6 +74,9 @@ interface Settings {
   readonly quietBudgetSeconds: number;
   /** The Tencent CI fixture pair (<name>.xml and <name>.json) every request is made from. */
   readonly fixture: string;
+  readonly workers: WorkerBenchSettings;
+  /** `BENCH_ONLY=workers`. */
+  readonly workersOnly: boolean;
 }
 
 function readSettings(): Settings {
@@ -91,6 +98,17 @@ function readSettings(): Settings {
     drainEvents: quick ? 20_000 : 50_000,
     quietBudgetSeconds: quick ? 10 : Number(process.env['BENCH_QUIET_WAIT'] ?? 15),
     fixture: process.env['BENCH_FIXTURE'] ?? 'transcode-succeeded',
+    workersOnly: process.env['BENCH_ONLY'] === 'workers',
+    workers: {
+      rounds: quick ? 1 : Math.round(positive('BENCH_ROUNDS', 3)),
+      dispatchEvents: quick ? 5000 : 20_000,
+      latencyCallbacks: quick ? 2000 : 5000,
+      warmupCallbacks: quick ? 500 : 1000,
+      rate: positive('BENCH_WORKER_RATE', 1000),
+      rateConnections: 20,
+      saturationConnections: 50,
+      quietBudgetSeconds: quick ? 5 : 15,
+    },
   };
 }
 
@@ -177,22 +195,8 @@ function startFlags(): string[] {
   return words[0] === 'node' ? words.slice(1, -1) : [];
 }
 
-/** Keeps the lines a server logs at warn level or above (pino JSON level ≥ 40) and anything on stderr. */
-function collectLogs(child: ChildProcess): string[] {
-  const lines: string[] = [];
-  const keep = (chunk: string, always: boolean): void => {
-    for (const line of chunk.split('\n')) {
-      if (line.trim() === '' || lines.length >= 20) continue;
-      const level = /"level":(\d+)/.exec(line)?.[1];
-      if (always || (level !== undefined && Number(level) >= 40)) lines.push(line.slice(0, 300));
-    }
-  };
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => keep(chunk, false));
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => keep(chunk, true));
-  return lines;
-}
-
-async function runLoad(ctx: Context, spec: LoadSpec): Promise<LoadResult> {
+/** The load generator, on `cpu` (by default the core it shares with Redis). */
+async function runLoad(ctx: Context, spec: LoadSpec, cpu = ctx.pinning.other): Promise<LoadResult> {
   const child = start(
     'node',
     [join(ctx.childDir, 'load.js')],
@@ -201,7 +205,7 @@ async function runLoad(ctx: Context, spec: LoadSpec): Promise<LoadResult> {
       env: { ...process.env, BENCH_LOAD: JSON.stringify(spec) },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
-    ctx.pinning.other,
+    cpu,
   );
   const out = await output(child, 'the load generator');
   return JSON.parse(out.trim().split('\n').pop() ?? '') as LoadResult;
@@ -377,33 +381,6 @@ function startWorker(ctx: Context, spec: WorkerSpec, cpu: string | undefined): C
   );
 }
 
-function nextMessage<T extends WorkerMessage['type']>(
-  child: ChildProcess,
-  type: T,
-  timeoutMs: number,
-): Promise<Extract<WorkerMessage, { type: T }>> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`the worker sent no '${type}' within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    const onMessage = (message: WorkerMessage): void => {
-      if (message.type !== type) return;
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      resolve(message as Extract<WorkerMessage, { type: T }>);
-    };
-    child.on('message', onMessage);
-    child.once('exit', (code) => reject(new Error(`the worker exited with ${code ?? 'a signal'}`)));
-  });
-}
-
-interface SampleJob {
-  readonly name: string;
-  readonly data: Record<string, unknown>;
-  readonly opts: JobsOptions;
-}
-
 /**
  * End to end: callbacks at a moderate rate through the jobhook receiver, a BullMQ worker recording when each
  * job reaches its processor; the gap between the sender's 2xx and that moment. Also returns one stored job as
@@ -443,7 +420,7 @@ async function measureHandoff(
     });
     if (gaps.length !== amount)
       warn(ctx, `end to end: only ${gaps.length} of ${amount} 2xx answers matched a worker start`);
-    const sample = await sampleJob(ctx, result.arrivals?.[0]?.[0]);
+    const sample = await sampleJob(ctx.redis.client, result.arrivals?.[0]?.[0]);
     return {
       handoff: {
         callbacks: amount,
@@ -459,25 +436,12 @@ async function measureHandoff(
   }
 }
 
-async function sampleJob(ctx: Context, id: string | undefined): Promise<SampleJob | undefined> {
-  if (id === undefined) return undefined;
-  const queue = new Queue('jobhook-events', { connection: ctx.redis.client.duplicate() });
-  try {
-    const job = await queue.getJob(id);
-    if (job === undefined) return undefined;
-    return { name: job.name, data: job.data as Record<string, unknown>, opts: job.opts };
-  } finally {
-    await queue.close();
-    await queue.disconnect();
-  }
-}
-
 /** One worker process, concurrency 100, no-op processor, against a queue pre-loaded with `drainEvents` events. */
 async function measureDrain(ctx: Context, sample: SampleJob): Promise<Extras['drain']> {
   const events = ctx.settings.drainEvents;
   log(`drain: ${events} events pre-loaded into jobhook-events, one worker process, concurrency 100 …`);
   await ctx.redis.flush();
-  await preload(ctx, sample, events);
+  await preload(ctx.redis.client, sample, events);
   const spec: WorkerSpec = {
     redisUrl: ctx.redis.url,
     queue: 'jobhook-events',
@@ -495,32 +459,6 @@ async function measureDrain(ctx: Context, sample: SampleJob): Promise<Extras['dr
     return { events: count, eventsPerSecond: count / seconds };
   } finally {
     await stop(worker);
-  }
-}
-
-/** Adds events shaped like the stored sample (same name, data and job options, fresh ids) in batches. */
-async function preload(ctx: Context, sample: SampleJob, events: number): Promise<void> {
-  const queue = new Queue('jobhook-events', { connection: ctx.redis.client.duplicate() });
-  try {
-    for (let added = 0; added < events; added += 1000) {
-      const batch = Array.from({ length: Math.min(1000, events - added) }, () => {
-        const id = randomUUID();
-        // jobhook's job options carry BullMQ deduplication by event id: each copy needs its own id there too.
-        const deduplication =
-          sample.opts.deduplication === undefined
-            ? {}
-            : { deduplication: { ...sample.opts.deduplication, id } };
-        return {
-          name: sample.name,
-          data: { ...sample.data, id },
-          opts: { ...sample.opts, jobId: id, ...deduplication },
-        };
-      });
-      await queue.addBulk(batch);
-    }
-  } finally {
-    await queue.close();
-    await queue.disconnect();
   }
 }
 
@@ -593,6 +531,7 @@ async function benchmark(ctx: Context, began: number): Promise<void> {
       `${settings.rounds} round(s) × ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s per cell`,
   );
   if (!cluster) log('cluster mode not available (no JOBHOOK_HTTP_PROCESSES in src/config.ts)');
+  if (settings.workersOnly) return benchmarkWorkers(ctx);
   for (let round = 1; round <= settings.rounds; round++) {
     log(`round ${round}/${settings.rounds}`);
     for (const run of roundRuns(ctx, round, cluster)) await measureServer(ctx, run, round);
@@ -601,12 +540,17 @@ async function benchmark(ctx: Context, began: number): Promise<void> {
   const { handoff, sample } = await measureHandoff(ctx);
   const drain = sample === undefined ? undefined : await measureDrain(ctx, sample);
   const extras: Extras = { handoff, drain, cluster: clusterResult(ctx, cluster) };
+  const workers = sample === undefined ? undefined : await measureWorkers(workerDeps(ctx, sample));
   const results = summarize(cellsWhere(ctx, true));
-  const checks = verdict(results, RSS_LIMIT_MB);
+  const checks = [
+    ...verdict(results, RSS_LIMIT_MB),
+    ...(workers === undefined ? [] : workerVerdict(workers)),
+  ];
   const report: Report = {
     machine: await machine(ctx),
+    workers,
     settings: {
-      ...settings,
+      ...settingsLine(settings),
       connections: settings.connections.join(','),
       minutes: (Date.now() - began) / 60_000,
       quietWaitSeconds: ctx.waited,
@@ -627,6 +571,55 @@ async function benchmark(ctx: Context, began: number): Promise<void> {
   );
 }
 
+/** `BENCH_ONLY=workers`: the worker cells alone, printed and written nowhere (for working on the worker). */
+async function benchmarkWorkers(ctx: Context): Promise<void> {
+  const { sample } = await measureHandoff(ctx);
+  if (sample === undefined) throw new Error('no stored event to pre-load copies of');
+  const workers = await measureWorkers(workerDeps(ctx, sample));
+  log(`\n${workerTable(workers)}\n`);
+  for (const line of verdictLines(workerVerdict(workers))) log(line);
+}
+
+/** The settings as flat values for the report (the worker settings as one line). */
+function settingsLine({ workers, ...rest }: Settings): Omit<Settings, 'workers'> & { workers: string } {
+  return {
+    ...rest,
+    workers:
+      `${workers.rounds} round(s); dispatch ${workers.dispatchEvents} events; ${workers.latencyCallbacks} callbacks ` +
+      `(after ${workers.warmupCallbacks}) at ${workers.rate}/s over ${workers.rateConnections} connections and at ` +
+      `saturation over ${workers.saturationConnections}`,
+  };
+}
+
+function workerDeps(ctx: Context, sample: SampleJob): WorkerBenchDeps {
+  const receiver: Run = { target: 'jobhook', format: 'xml', processes: 1, pinned: true, connections: [] };
+  return {
+    settings: ctx.settings.workers,
+    redis: ctx.redis,
+    pinning: ctx.pinning,
+    root: ROOT,
+    childDir: ctx.childDir,
+    dataDir: ctx.dataDir,
+    nodeFlags: startFlags(),
+    sample,
+    log,
+    warn: (message) => warn(ctx, message),
+    startReceiver: (cpu) => startServer(ctx, receiver, cpu),
+    // Not pinned: the latency cells let the scheduler place every process (see worker-bench.ts).
+    sendCallbacks: (port, connections, amount, rate) =>
+      runLoad(
+        ctx,
+        {
+          ...loadSpec(ctx, port, 'xml', connections),
+          amount,
+          warmupSeconds: 0,
+          ...(rate === undefined ? {} : { rate }),
+        },
+        undefined,
+      ),
+  };
+}
+
 function bodiesLine(ctx: Context): string {
   const { xml, json } = ctx.bodies;
   return `${xml.file} (${Buffer.byteLength(xml.text)} B) and ${json.file} (${Buffer.byteLength(json.text)} B)`;
@@ -636,12 +629,14 @@ function publish(report: Report): void {
   log(`\n${machineLine(report.machine)}\n`);
   log(table(report.results));
   if (report.noise !== undefined) log(`\n${noiseLine(report.noise)}`);
-  log('\nTargets (§2, 50 connections, server on one core):');
+  log('\nTargets (receiver: 50 connections, server on one core; workers: one process on the server core):');
   for (const line of verdictLines(report.verdict)) log(line);
   const perCore = perCoreLine(report.results);
   if (perCore !== undefined) log(perCore);
   log('');
   for (const line of extrasLines(report.extras)) log(line);
+  if (report.workers !== undefined)
+    log(`\nWorkers (3 handlers + 2 subscriptions):\n\n${workerTable(report.workers)}`);
   if (report.warnings.length > 0) log(`\n${report.warnings.length} warning(s); see above and latest.json`);
 }
 
@@ -658,7 +653,7 @@ function docSection(report: Report): string {
     table(report.results),
     '',
     ...(report.noise === undefined ? [] : [noiseLine(report.noise), '']),
-    'Targets (50 connections, server on one core):',
+    'Targets (receiver: 50 connections, server on one core; workers: one process on the server core):',
     '',
     ...verdictLines(report.verdict),
     ...[perCoreLine(report.results)].filter((line) => line !== undefined),
@@ -666,6 +661,15 @@ function docSection(report: Report): string {
     'Delivery to workers and scaling:',
     '',
     ...extrasLines(report.extras),
+    ...(report.workers === undefined
+      ? []
+      : [
+          '',
+          `Workers: jobhook's worker role against the naive worker, 3 handlers and 2 subscriptions (${String(s['workers'])}); ` +
+            `medians over the rounds, RSS the highest peak of any worker process:`,
+          '',
+          workerTable(report.workers),
+        ]),
     ...(report.warnings.length > 0
       ? [
           '',
@@ -701,6 +705,28 @@ It also measures, end to end, the time from a callback's 2xx to the moment a Bul
 starts processing the event (negative when the worker had it before the sender had its answer), how many
 events per second one worker process takes off \`jobhook-events\`, and — when the receiver supports
 \`JOBHOOK_HTTP_PROCESSES\` — how throughput grows from one to two HTTP processes.
+
+The worker side (\`bench/worker-bench.ts\`) puts jobhook's worker role (\`JOBHOOK_ROLE=worker\`, a configuration
+file with 3 module handlers and 2 subscriptions) beside a **naive worker** (\`bench/naive-worker.ts\`): a BullMQ
+\`Worker\` on \`jobhook-events\` whose processor awaits \`queue.add\` for each matching target, and one \`Worker\` per
+handler queue, in one process, with jobhook's default concurrencies (32 events, 8 runs per handler). A succeeded
+event matches 3 of the 5 targets, a failed one 2. Three measurements, interleaved, in every round:
+
+- **dispatch**: 20 000 events pre-loaded into a paused \`jobhook-events\` (half succeeded, half failed: half of the
+  event–target pairs match), the worker on the server core, Redis on the other; events per second from the moment
+  the queue is let go until it is empty. The handler queues stay paused, so both workers only dispatch; the run
+  checks that every run and copy was made.
+- **2xx → handler start**: callbacks through jobhook's receiver at 1 000/s (20 connections) and as fast as it takes
+  them (50 connections), after a warm-up of 1 000; the time from each callback's 2xx to the start of each handler
+  run it caused (its module records it). Nothing is pinned here, Redis included: three busy processes sharing one
+  core wait for each other's time slices, tens of milliseconds, which measures the pinning rather than a worker.
+  The log also shows the medians of BullMQ's own times: stored → taken by the dispatcher, dispatched → taken by a
+  handler worker.
+- **memory**: the peak resident memory (VmHWM) of each worker process.
+
+\`BENCH_ONLY=workers\` runs the worker cells alone and writes nothing; \`BENCH_WORKER_RATE\` and
+\`BENCH_DISPATCH_CONCURRENCY\` change the rate and both workers' dispatch concurrency; \`BENCH_PROF=<dir>\` writes a CPU
+profile of each jobhook worker process there.
 
 The numbers assume the benchmark has the machine to itself. For every cell the script also measures the CPU
 used by the server, by the load generator and by processes that are not the benchmark's, waits briefly (15 s

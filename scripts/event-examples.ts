@@ -22,8 +22,8 @@ export async function exampleSection(): Promise<string> {
     parts.push(`### \`${type}\``, '');
     if (example === undefined) {
       parts.push(
-        type.startsWith('tencent.cos.batch.')
-          ? 'Made by COS batch status polling, which comes with the handlers; not produced by this release.'
+        type.startsWith('tencent.cos.batch.') || type.startsWith('tencent.ci.inventory.')
+          ? 'Made by status polling (these jobs send no callback): the record of `GET /jobs/<id>` (COS batch) or `GET /inventorytriggerjob/<id>` (CI inventory), see docs/clouds.md.'
           : 'No fixture produces this type yet.',
         '',
       );

@@ -107,16 +107,27 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-/** Reads and validates the environment once; the result is frozen and passed down. */
-export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
-  const parsed = Env.safeParse(
+/**
+ * The variables of `schema` from `env` (unset and empty ones left out), or a `ConfigError` that names each variable
+ * and what is wrong with it — never its value, which may be a secret.
+ */
+export function parseEnv<S extends z.ZodType>(
+  schema: S,
+  env: Readonly<Record<string, string | undefined>>,
+): z.infer<S> {
+  const parsed = schema.safeParse(
     Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')),
   );
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
-  const e = parsed.data;
+  return parsed.data;
+}
+
+/** Reads and validates the environment once; the result is frozen and passed down. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  const e = parseEnv(Env, env);
   // Redis hashes what stands between the first '{' and the next '}', when that is not empty.
   if (e.JOBHOOK_REDIS_CLUSTER && !/^[^{]*\{[^}]+\}/.test(e.JOBHOOK_REDIS_PREFIX))
     throw new ConfigError(

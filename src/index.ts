@@ -32,3 +32,14 @@ export type { AnyEvent, AnyEventType, AppEvent, AppEventType, JsonValue } from '
 export { AnyCloudEvent, AppCloudEvent } from './events/schema.js';
 export { DEAD_QUEUE, handlerQueue } from './queue/queues.js';
 export type { DeadLetter } from './queue/dead-letters.js';
+
+// Cloud clients (CONTRACT.md §6): `ctx.clouds`, their errors, and re-query.
+export { CloudError, isCloudError } from './providers/cloud-error.js';
+export type { CloudOutcome, CloudProvider } from './providers/cloud-error.js';
+export type { Clouds } from './providers/clouds.js';
+export type { TencentCiClient, CiTarget, CiJobKind, CiQueueKind } from './providers/tencent-ci/client.js';
+export type { CosBatchClient } from './providers/tencent-cos-batch/client.js';
+export { CreateJobError } from './providers/tencent-cos-batch/errors.js';
+export type { CreateJobErrorReason } from './providers/tencent-cos-batch/errors.js';
+export type { QiniuClient, PfopRequest } from './providers/qiniu/client.js';
+export type { DescribeResult } from './providers/describe.js';

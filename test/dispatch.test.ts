@@ -165,6 +165,29 @@ describe('the dispatch script', () => {
     expect(await prefixState(plain, 'fast', WINDOW_MS)).toEqual(await prefixState(plain, 'ref', WINDOW_MS));
   });
 
+  it('copies the data of the event’s stored job inside Redis, and sends it when that job is gone', async () => {
+    const fast = await dispatcher('fast');
+    // Each event stored as the receiver stores it; every third one's job removed before it is dispatched.
+    const stored = events.map((event, i) => ({ event, gone: i % 3 === 2 }));
+    for (const prefix of ['fast', 'ref']) {
+      const queue = new Queue('jobhook-events', { connection: redis, prefix });
+      for (const { event, gone } of stored) {
+        await queue.add(event.type, event, { jobId: event.id });
+        if (gone) await plain.del(`${prefix}:jobhook-events:${event.id}`);
+      }
+      await queue.close();
+    }
+    // The events whose job was gone are written by the second call: after the others in each wait list.
+    for (const { event } of [...stored.filter((e) => !e.gone), ...stored.filter((e) => e.gone)])
+      await referenceDispatch('ref', event);
+    await plain.config('RESETSTAT');
+    const results = await Promise.all(stored.map(({ event }) => fast.dispatch(event, event.id)));
+    expect(results.every((r) => r.duplicates === 0)).toBe(true);
+    // One call for the batch, and one more for the events whose job was gone (their data sent after all).
+    expect(await scriptCalls()).toBe(2);
+    expect(await prefixState(plain, 'fast', WINDOW_MS)).toEqual(await prefixState(plain, 'ref', WINDOW_MS));
+  });
+
   it('writes nothing twice: a repeated dispatch, also after the jobs were processed and removed', async () => {
     const fast = await dispatcher('fast');
     const first = await Promise.all(events.map((event) => fast.dispatch(event)));

@@ -7,7 +7,14 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import ts from 'typescript';
 
-export const CHILD_PROGRAMS = ['bare-server', 'naive-receiver', 'load', 'worker'] as const;
+export const CHILD_PROGRAMS = [
+  'bare-server',
+  'naive-receiver',
+  'load',
+  'worker',
+  'naive-worker',
+  'record-starts',
+] as const;
 export type ChildProgram = (typeof CHILD_PROGRAMS)[number];
 
 /** Transpiles bench/<name>.ts for every child program; returns the output directory. */

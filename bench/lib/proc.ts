@@ -2,6 +2,7 @@
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import type { WorkerMessage } from '../protocol.js';
 
 export interface Pinning {
   /** The core for the server under test, and the one for Redis and the load generator; undefined: unpinned. */
@@ -36,6 +37,12 @@ function expandCpuList(list: string): string[] {
     const last = to ?? from;
     return Array.from({ length: last - from + 1 }, (_, i) => String(from + i));
   });
+}
+
+/** Moves a running process (and its threads) to `cpus` (taskset's list syntax, e.g. `0,1`). */
+export function setAffinity(pid: number, cpus: string): void {
+  const result = spawnSync('taskset', ['-a', '-cp', cpus, String(pid)], { stdio: 'ignore' });
+  if (result.status !== 0) throw new Error(`taskset -a -cp ${cpus} ${pid} failed`);
 }
 
 const children = new Set<ChildProcess>();
@@ -186,4 +193,51 @@ export function output(child: ChildProcess, what: string): Promise<string> {
       else reject(new Error(`${what} exited with ${code ?? signal}: ${err.trim().slice(-2000)}`));
     });
   });
+}
+
+/** Keeps the lines a server logs at warn level or above (pino JSON level ≥ 40) and anything on stderr. */
+export function collectLogs(child: ChildProcess): string[] {
+  const lines: string[] = [];
+  const keep = (chunk: string, always: boolean): void => {
+    for (const line of chunk.split('\n')) {
+      if (line.trim() === '' || lines.length >= 20) continue;
+      const level = /"level":(\d+)/.exec(line)?.[1];
+      if (always || (level !== undefined && Number(level) >= 40)) lines.push(line.slice(0, 300));
+    }
+  };
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => keep(chunk, false));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => keep(chunk, true));
+  return lines;
+}
+
+/** The next IPC message of `type` from a child, or a rejection when it exits first or sends none in time. */
+export function nextMessage<T extends WorkerMessage['type']>(
+  child: ChildProcess,
+  type: T,
+  timeoutMs: number,
+): Promise<Extract<WorkerMessage, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`the worker sent no '${type}' within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    const onMessage = (message: WorkerMessage): void => {
+      if (message.type !== type) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(message as Extract<WorkerMessage, { type: T }>);
+    };
+    child.on('message', onMessage);
+    child.once('exit', (code) => reject(new Error(`the worker exited with ${code ?? 'a signal'}`)));
+  });
+}
+
+/** The peak resident memory of one process (VmHWM from /proc), in MB; 0 once it has exited. */
+export function peakRssMb(pid: number): number {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return Number(match?.[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
 }

@@ -4,6 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { format, resolveConfig } from 'prettier';
 import { median } from './stats.js';
+import type { WorkerResults } from './worker-report.js';
 
 export type Target = 'bare' | 'naive' | 'jobhook';
 export type Format = 'xml' | 'json';
@@ -94,6 +95,8 @@ export interface Noise {
 
 export interface Report {
   readonly machine: Machine;
+  /** The worker benchmark (bench/worker-bench.ts), when it ran. */
+  readonly workers: WorkerResults | undefined;
   readonly settings: Readonly<Record<string, string | number | boolean>>;
   readonly results: readonly Summary[];
   readonly verdict: readonly Check[];
@@ -161,8 +164,20 @@ export function verdict(results: readonly Summary[], rssLimitMb: number): Check[
     });
   }
   if (jj !== undefined && nj !== undefined) {
+    // Issue 12 §6: JSON ingest is bound by Redis sharing a core with the load generator, so the target is the
+    // server's own CPU per callback, with requests/s within the noise floor of a same-run ratio.
+    const cpuUs = (r: Summary): number => 1e6 / r.perCore;
+    checks.push({
+      name: 'JSON server CPU per callback ≤ naive (50 conns)',
+      value: `${cpuUs(jj).toFixed(1)} vs ${cpuUs(nj).toFixed(1)} µs`,
+      pass: cpuUs(jj) <= cpuUs(nj),
+    });
     const ratio = jj.requestsPerSecond / nj.requestsPerSecond;
-    checks.push({ name: 'JSON ≥ 1.0× naive (50 conns)', value: `${ratio.toFixed(2)}×`, pass: ratio >= 1.0 });
+    checks.push({
+      name: 'JSON ≥ 0.9× naive req/s (50 conns)',
+      value: `${ratio.toFixed(2)}×`,
+      pass: ratio >= 0.9,
+    });
   }
   const jobhook = results.filter((r) => r.target === 'jobhook' && r.processes === 1);
   const rss = Math.max(...jobhook.map((r) => r.rssMb));
@@ -223,11 +238,17 @@ export function table(results: readonly Summary[]): string {
   return markdownTable(head, rows);
 }
 
-function markdownTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
+/** A markdown table; the first `leftColumns` columns are left-aligned, the others (numbers) right-aligned. */
+export function markdownTable(
+  head: readonly string[],
+  rows: readonly (readonly string[])[],
+  leftColumns = 3,
+): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const left = (i: number): boolean => i < leftColumns;
   const line = (cells: readonly string[]) =>
-    `| ${cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
-  const rule = `| ${widths.map((w, i) => (i < 3 ? '-'.repeat(w) : '-'.repeat(w - 1) + ':')).join(' | ')} |`;
+    `| ${cells.map((c, i) => (left(i) ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  const rule = `| ${widths.map((w, i) => (left(i) ? '-'.repeat(w) : '-'.repeat(w - 1) + ':')).join(' | ')} |`;
   return [line(head), rule, ...rows.map(line)].join('\n');
 }
 

@@ -8,7 +8,7 @@ export type Outcome = (typeof OUTCOMES)[number];
 export const PROVIDERS = ['tencent-ci', 'qiniu', 'tencent-cos-batch'] as const;
 export type Provider = (typeof PROVIDERS)[number];
 
-export const KINDS = ['job', 'workflow', 'pfop', 'batch'] as const;
+export const KINDS = ['job', 'workflow', 'pfop', 'batch', 'inventory'] as const;
 export type Kind = (typeof KINDS)[number];
 
 /** Type prefix of each (provider, kind) pair that produces events. */
@@ -17,6 +17,7 @@ export const TYPE_PREFIXES = {
   'tencent-ci/workflow': 'tencent.ci.workflow',
   'qiniu/pfop': 'qiniu.pfop',
   'tencent-cos-batch/batch': 'tencent.cos.batch',
+  'tencent-ci/inventory': 'tencent.ci.inventory',
 } as const;
 
 export type SourceKind = keyof typeof TYPE_PREFIXES;

@@ -11,7 +11,9 @@ type DataFor<T extends EventType> = T extends `tencent.ci.job.${string}`
     ? EventData & { provider: 'tencent-ci'; kind: 'workflow'; tasks: NonNullable<EventData['tasks']> }
     : T extends `qiniu.pfop.${string}`
       ? EventData & { provider: 'qiniu'; kind: 'pfop' }
-      : EventData & { provider: 'tencent-cos-batch'; kind: 'batch' };
+      : T extends `tencent.ci.inventory.${string}`
+        ? EventData & { provider: 'tencent-ci'; kind: 'inventory' }
+        : EventData & { provider: 'tencent-cos-batch'; kind: 'batch' };
 
 /** A jobhook CloudEvent; `JobhookEvent<'qiniu.pfop.failed'>` narrows `data`. */
 export type JobhookEvent<T extends EventType = EventType> = Omit<

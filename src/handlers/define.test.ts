@@ -27,7 +27,12 @@ describe('EventsMatching', () => {
       Distributed<'qiniu.pfop.succeeded' | 'qiniu.pfop.failed' | 'qiniu.pfop.canceled' | 'qiniu.pfop.pending'>
     >();
     expectTypeOf<EventsMatching<'tencent.*.canceled'>>().toEqualTypeOf<
-      Distributed<'tencent.ci.job.canceled' | 'tencent.ci.workflow.canceled' | 'tencent.cos.batch.canceled'>
+      Distributed<
+        | 'tencent.ci.job.canceled'
+        | 'tencent.ci.workflow.canceled'
+        | 'tencent.cos.batch.canceled'
+        | 'tencent.ci.inventory.canceled'
+      >
     >();
     expectTypeOf<
       EventsMatching<readonly ['qiniu.pfop.failed', 'tencent.ci.workflow.succeeded']>
@@ -43,6 +48,7 @@ describe('EventsMatching', () => {
           | 'tencent.ci.workflow.failed'
           | 'qiniu.pfop.failed'
           | 'tencent.cos.batch.failed'
+          | 'tencent.ci.inventory.failed'
         >
       | AppEvent<`${string}.failed` & `app.${string}`>
     >();

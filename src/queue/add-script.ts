@@ -32,6 +32,8 @@ export const ADD_SCRIPT_ARGS_PER_EVENT = 4;
 export const ADDED = 0;
 /** Per job: not stored, its deduplication key or its job already existed. */
 export const DUPLICATE = 1;
+/** The dispatch script's reply for each job of an event whose data was to be copied from a job that is gone. */
+export const SOURCE_MISSING = 2;
 
 /**
  * Lua functions that add jobs to BullMQ queues as `addStandardJob` does for jobhook's kind of job, doing once per
@@ -137,8 +139,10 @@ export const DISPATCH_ARGS_PER_TARGET = 5;
  * data given once for all its jobs.
  * KEYS[1]: a key of the queues' slot (it places the call on their node of a cluster).
  * ARGV: the number of targets; per target its queue key prefix, deduplication TTL and options' three parts; then
- * per event its name, timestamp, data and number of jobs, and per job the target's number (1-based) and job id.
- * Returns one integer per job, in order: 0 stored, 1 duplicate.
+ * per event its name, timestamp, source, data and number of jobs, and per job the target's number (1-based) and job
+ * id. `source`, when not empty, is the key of a stored job (the event's own job in jobhook-events, in the same slot)
+ * whose data the jobs get, copied inside Redis; `data` is then empty.
+ * Returns one integer per job, in order: 0 stored, 1 duplicate, 2 not written because the source job is gone.
  */
 export const DISPATCH_SCRIPT = `${ADD_JOBS_LUA}
 local targets = tonumber(ARGV[1])
@@ -146,18 +150,25 @@ local queues = {}
 local results = {}
 local i = 2 + targets * ${DISPATCH_ARGS_PER_TARGET}
 while i <= #ARGV do
-  local name, timestamp, data, jobs = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3])
-  i = i + 4
+  local name, timestamp, source, data, jobs = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], tonumber(ARGV[i + 4])
+  i = i + 5
+  if source ~= "" then
+    data = rcall("HGET", source, "data")
+  end
   for _ = 1, jobs do
-    local target = tonumber(ARGV[i])
-    local at = 2 + (target - 1) * ${DISPATCH_ARGS_PER_TARGET}
-    local q = queues[target]
-    if not q then
-      q = openQueue(ARGV[at])
-      queues[target] = q
+    if not data then
+      results[#results + 1] = ${SOURCE_MISSING}
+    else
+      local target = tonumber(ARGV[i])
+      local at = 2 + (target - 1) * ${DISPATCH_ARGS_PER_TARGET}
+      local q = queues[target]
+      if not q then
+        q = openQueue(ARGV[at])
+        queues[target] = q
+      end
+      results[#results + 1] = addJob(q, ARGV[at + 1], ARGV[at + 2], ARGV[at + 3], ARGV[at + 4], ARGV[i + 1], name,
+        timestamp, data)
     end
-    results[#results + 1] = addJob(q, ARGV[at + 1], ARGV[at + 2], ARGV[at + 3], ARGV[at + 4], ARGV[i + 1], name,
-      timestamp, data)
     i = i + 2
   end
 end

@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import type { RedisClient } from '../redis/connect.js';
 import { createJobWriter, type JobWriter, type TargetJob, type WriteTarget } from './job-writer.js';
 import { isMarker, type Ledger } from './ledger.js';
+import { EVENTS_QUEUE } from './queues.js';
 import { VERIFY_QUEUE } from './verify-queue.js';
 
 /** How long finished jobs of handler and subscription queues are kept. */
@@ -110,6 +111,8 @@ export class Dispatcher {
     private readonly verifyTarget: number | undefined,
     private readonly writer: JobWriter,
     private readonly ledger: Ledger | undefined,
+    /** `<prefix>:jobhook-events:`, the key prefix of the events' own jobs. */
+    private readonly eventsKey: string,
   ) {}
 
   static async create(options: DispatcherOptions): Promise<Dispatcher> {
@@ -148,7 +151,8 @@ export class Dispatcher {
       writes.push({ queue: VERIFY_QUEUE, options: verifyJobOptions(config, retention) });
     }
     const writer = await createJobWriter({ ...options, targets: writes });
-    return new Dispatcher(targets, handlerTarget, verifyTarget, writer, options.ledger);
+    const eventsKey = `${options.prefix}:${EVENTS_QUEUE}:`;
+    return new Dispatcher(targets, handlerTarget, verifyTarget, writer, options.ledger, eventsKey);
   }
 
   /** Whether any handler or subscription is configured (without any, nothing consumes `jobhook-events`). */
@@ -156,8 +160,11 @@ export class Dispatcher {
     return this.targets.length > 0;
   }
 
-  /** Writes the jobs of one event of `jobhook-events`; an event nothing matches costs no Redis call. */
-  async dispatch(event: AnyEvent): Promise<Dispatched> {
+  /**
+   * Writes the jobs of one event of `jobhook-events`; an event nothing matches costs no Redis call. `jobId`: the
+   * event's job there, whose data the jobs get copied inside Redis when they get the event as it was stored.
+   */
+  async dispatch(event: AnyEvent, jobId?: string): Promise<Dispatched> {
     const handed = await this.withLineage(event);
     if (handed === undefined) return { handlers: [], subscriptions: [], duplicates: 0, stale: true };
     const jobs: TargetJob[] = [];
@@ -171,7 +178,12 @@ export class Dispatcher {
       (target.kind === 'handler' ? handlers : subscriptions).push(target.name);
     });
     const writes: Promise<boolean[]>[] = [];
-    if (jobs.length > 0) writes.push(this.writer.add(event.type, JSON.stringify(handed), jobs));
+    if (jobs.length > 0) {
+      const json = (): string => JSON.stringify(handed);
+      const data =
+        handed === event && jobId !== undefined ? { copyOf: `${this.eventsKey}${jobId}`, json } : json();
+      writes.push(this.writer.add(event.type, data, jobs));
+    }
     // Only a provider's job events can be confirmed by the provider; targets that ask for it get no other event.
     if (verify && this.verifyTarget !== undefined && isJobEvent(handed))
       writes.push(this.writeVerify({ event: handed }, event.id));

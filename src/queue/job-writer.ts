@@ -1,7 +1,14 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Logger } from '../log.js';
 import type { RedisClient } from '../redis/connect.js';
-import { ADDED, DISPATCH_SCRIPT, DUPLICATE, checkBullmq, storedOptionsJson } from './add-script.js';
+import {
+  ADDED,
+  DISPATCH_SCRIPT,
+  DUPLICATE,
+  SOURCE_MISSING,
+  checkBullmq,
+  storedOptionsJson,
+} from './add-script.js';
 import { unexpected } from './batched-add.js';
 import { ScriptBatcher, type ScriptArg } from './script-batcher.js';
 
@@ -18,14 +25,22 @@ export interface TargetJob {
 }
 
 /**
+ * The data of an event's jobs: its JSON, or the stored job it came from (`copyOf`: the job's full key, in the
+ * targets' slot), whose data Redis copies without it being sent again; `json` makes it when that job is gone.
+ */
+export type JobData = string | { readonly copyOf: string; readonly json: () => string };
+
+/**
  * Writes an event into several queues at once: one job per target, all with the same name and data, each
  * deduplicated by its id for the dedupe window (a repeated write is a no-op, also after the job was processed and
  * removed). Resolves with one duplicate flag per job.
  */
 export interface JobWriter {
-  add(name: string, data: string, jobs: readonly TargetJob[]): Promise<boolean[]>;
+  add(name: string, data: JobData, jobs: readonly TargetJob[]): Promise<boolean[]>;
   close(): Promise<void>;
 }
+
+const jsonOf = (data: JobData): string => (typeof data === 'string' ? data : data.json());
 
 export interface JobWriterOptions {
   readonly redis: RedisClient;
@@ -106,10 +121,12 @@ class ScriptedWriter implements JobWriter {
     return new ScriptedWriter(options, header, queues);
   }
 
-  add(name: string, data: string, jobs: readonly TargetJob[]): Promise<boolean[]> {
+  add(name: string, data: JobData, jobs: readonly TargetJob[]): Promise<boolean[]> {
+    const copy = typeof data !== 'string';
     return new Promise((resolve, reject) => {
       const args = this.batcher.args();
-      args.push(name, Date.now(), data, jobs.length);
+      if (copy) args.push(name, Date.now(), data.copyOf, '', jobs.length);
+      else args.push(name, Date.now(), '', data, jobs.length);
       // Targets are numbered from 1 in the script.
       for (const job of jobs) args.push(job.target + 1, job.jobId);
       this.batcher.added(
@@ -119,6 +136,11 @@ class ScriptedWriter implements JobWriter {
             const duplicates: boolean[] = [];
             for (let i = at; i < at + jobs.length; i++) {
               const reply = replies[i];
+              if (reply === SOURCE_MISSING && copy) {
+                // The job to copy from is gone (removed meanwhile): the data is sent after all.
+                this.add(name, data.json(), jobs).then(resolve, reject);
+                return;
+              }
               if (reply !== ADDED && reply !== DUPLICATE) {
                 reject(unexpected(reply));
                 return;
@@ -129,7 +151,7 @@ class ScriptedWriter implements JobWriter {
           },
           reject,
         },
-        data.length,
+        copy ? data.copyOf.length : data.length,
       );
     });
   }
@@ -147,8 +169,8 @@ export class QueueAddWriter implements JobWriter {
     this.queues = openQueues(options);
   }
 
-  add(name: string, data: string, jobs: readonly TargetJob[]): Promise<boolean[]> {
-    const event = JSON.parse(data) as unknown;
+  add(name: string, data: JobData, jobs: readonly TargetJob[]): Promise<boolean[]> {
+    const event = JSON.parse(jsonOf(data)) as unknown;
     const { redis, prefix, targets, dedupeWindowMs } = this.options;
     return Promise.all(
       jobs.map(async ({ target, jobId }) => {

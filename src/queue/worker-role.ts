@@ -123,7 +123,7 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<Worke
         throw new UnrecoverableError('not a jobhook event (no string id, type and source): not dispatched');
       let dispatched;
       try {
-        dispatched = await dispatcher.dispatch(job.data);
+        dispatched = await dispatcher.dispatch(job.data, job.id);
       } catch (error) {
         // Redis did not take the runs (or not in time): the event is dispatched again shortly, not failed.
         logger.warn(
