@@ -62,3 +62,16 @@ export function table(headings: readonly string[], rows: readonly (readonly stri
       .trimEnd();
   return [format(headings), ...rows.map(format)];
 }
+
+/** A command that keeps running could not start: its message after `jobhook: `, exit 1 (or the failure's own code). */
+export function exitFailedStart(streams: Streams, error: unknown): never {
+  const failure =
+    error instanceof CliFailure
+      ? error
+      : new CliFailure(
+          `failed to start: ${error instanceof Error ? error.message : String(error)}`,
+          EXIT.failed,
+        );
+  streams.stderr.write(`jobhook: ${failure.message}\n`);
+  process.exit(failure.exitCode);
+}

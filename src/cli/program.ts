@@ -6,6 +6,7 @@ import { addDlqCommand } from './dlq.js';
 import { CliFailure, EXIT, type ExitCode } from './output.js';
 import { addReplayCommand } from './replay.js';
 import { addServeCommand } from './serve.js';
+import { addSimCommand } from './sim.js';
 
 /** Tells the program how a command ended; commands that keep running (serve) never call it. */
 export type Finish = (code: ExitCode) => void;
@@ -19,6 +20,7 @@ Examples:
   $ jobhook                                  # the service, as npm start
   $ jobhook dlq list --json
   $ jobhook replay --type 'tencent.ci.job.*' --since 2h --dry-run
+  $ jobhook sim --port 9000                  # a local stand-in for the cloud APIs (docs/simulator.md)
 `;
 
 /** The version of the package this file belongs to (src/cli/ and dist/cli/ are both two levels down). */
@@ -49,6 +51,7 @@ export function buildProgram(cli: CliEnvironment, finish: Finish): Command {
   addServeCommand(program, cli);
   addDlqCommand(program, cli, finish);
   addReplayCommand(program, cli, finish);
+  addSimCommand(program, cli);
   return program;
 }
 

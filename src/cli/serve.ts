@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CliEnvironment } from './context.js';
-import { CliFailure, EXIT } from './output.js';
+import { exitFailedStart } from './output.js';
 
 const SERVE_HELP = `
 jobhook with no command runs this too (npm start). There are no flags: the service is configured by its
@@ -30,15 +30,7 @@ export function addServeCommand(program: Command, cli: CliEnvironment): void {
         const { serve } = await import('./serve-run.js');
         await serve(cli);
       } catch (error) {
-        const failure =
-          error instanceof CliFailure
-            ? error
-            : new CliFailure(
-                `failed to start: ${error instanceof Error ? error.message : String(error)}`,
-                EXIT.failed,
-              );
-        cli.stderr.write(`jobhook: ${failure.message}\n`);
-        process.exit(failure.exitCode);
+        exitFailedStart(cli, error);
       }
     });
 }

@@ -46,18 +46,7 @@ export async function startJobhook(
     LOG_LEVEL: 'debug',
     ...env,
   });
-  const logs: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logs.push(
-        ...chunk
-          .toString('utf8')
-          .split('\n')
-          .filter((l) => l !== ''),
-      );
-      done();
-    },
-  });
+  const { sink, lines: logs } = lineSink();
   const logger = createLogger(config.logLevel, sink);
   const handlers =
     options.handlers ??
@@ -86,6 +75,23 @@ export async function startJobhook(
       if (env.JOBHOOK_DATA_DIR === undefined) await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A stream that keeps each line written to it (pino's JSON lines). */
+export function lineSink(): { sink: Writable; lines: string[] } {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(
+        ...chunk
+          .toString('utf8')
+          .split('\n')
+          .filter((line) => line !== ''),
+      );
+      done();
+    },
+  });
+  return { sink, lines };
 }
 
 export const withToken = (path: string): string =>
