@@ -57,7 +57,8 @@ export function createCiJob(sim: SimContext, spec: CiJobSpec): SimJob {
   const { request, bucket, region } = spec;
   const id = `${family.prefix}${sim.random.hex(32)}`;
   const object = request.Input?.Object ?? request.Input?.Url?.replace(/^.*\//, '') ?? '';
-  if (object === '') throw invalidArgument('Input.Object is required');
+  // FileCompress takes its files from FileCompressConfig (Prefix, Key, UrlList), not from an Input.
+  if (object === '' && request.Tag !== 'FileCompress') throw invalidArgument('Input.Object is required');
   const operation = child(spec.raw, 'Operation');
   const result = family.result(request.Tag, { id, bucket, region, object, operation, random: sim.random });
   const scope = `${bucket}/${region}`;
