@@ -7,6 +7,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import type { JobhookEvent } from '../../src/events/types.js';
 import { createLogger } from '../../src/log.js';
 import { createMetrics } from '../../src/metrics.js';
+import { readCloudsConfig } from '../../src/providers/clouds-config.js';
 import { loadHandlers } from '../../src/handlers/registry.js';
 import type { HandlerConfig } from '../../src/handlers/types.js';
 import { startService, type Service } from '../../src/service.js';
@@ -59,6 +60,8 @@ export async function startJobhook(
     redisUrl: config.redisUrl,
     tokens: config.tokens,
     metrics: createMetrics({ defaultMetrics: false }),
+    // Cloud credentials and endpoints from `env` only (CONTRACT.md §6.1): none unless the test gives them.
+    clouds: readCloudsConfig(env),
     ...(handlers === undefined ? {} : { handlers }),
   });
   const url = service.url ?? '';
