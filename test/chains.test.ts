@@ -5,20 +5,13 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AnyEvent, JobhookEvent } from '../src/events/types.js';
+import { eventId } from '../src/events/id.js';
 import { DEAD_QUEUE } from '../src/queue/queues.js';
 import type { JobSummary } from '../src/sim/control.js';
 import { startSimulator, type RunningSimulator } from '../src/sim/server.js';
 import { flush, startJobhook, storedEvents, TEST_TOKEN, type RunningJobhook } from './helpers/jobhook.js';
 import { freePort, RedisServer } from './helpers/redis-server.js';
-import {
-  APPID,
-  capturedLogger,
-  cosCall,
-  QINIU_KEY,
-  qiniuCall,
-  TENCENT_KEY,
-  until,
-} from './helpers/sim-calls.js';
+import { APPID, capturedLogger, cosCall, QINIU_KEY, TENCENT_KEY, until } from './helpers/sim-calls.js';
 
 /**
  * Chains end to end (CONTRACT.md §5.4–5.6, §6): jobhook's worker submits follow-up jobs to the simulator over real
@@ -33,6 +26,10 @@ interface Recorded {
   readonly handler: string;
   readonly event: AnyEvent;
 }
+
+/** An object's fields, to look at (an empty object for anything else). */
+const fields = (value: unknown): Record<string, unknown> =>
+  typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
 
 const recorded = (): Recorded[] => {
   const holder = globalThis as unknown as Record<symbol, { runs: Recorded[] } | undefined>;
@@ -251,7 +248,9 @@ describe('the FileUncompress → FileCompress → FileHashCode chain', () => {
     expect(jobs[2]!.objects).toEqual([]);
     const submitted = await eventsOfType('jobhook.job.submitted');
     expect(
-      submitted.map((event) => event.data).sort((a, b) => String(a.handler).localeCompare(String(b.handler))),
+      submitted
+        .map((event) => fields(event.data))
+        .sort((a, b) => String(a.handler).localeCompare(String(b.handler))),
     ).toMatchObject([
       {
         handler: 'hash-zip',
@@ -288,7 +287,7 @@ describe('a forged "Success" never chains a job', () => {
       expected: 'succeeded',
       actual: 'unknown',
     });
-    expect(typeof failed!.data.reason).toBe('string');
+    expect(typeof fields(failed!.data).reason).toBe('string');
     await until(() =>
       recorded().some((run) => run.event.type === 'jobhook.verification.failed') ? true : undefined,
     );
@@ -311,11 +310,320 @@ describe('a forged "Success" never chains a job', () => {
       return found.length > 0 ? found : undefined;
     });
     expect(failed!.data).toMatchObject({ subject: zipId, expected: 'succeeded', actual: 'failed' });
-    expect(typeof failed!.data.reason).toBe('string');
+    expect(typeof fields(failed!.data).reason).toBe('string');
     await until(() =>
       recorded().some((run) => run.event.type === 'jobhook.verification.failed') ? true : undefined,
     );
     expect((await simJobs()).map((job) => job.tag)).toEqual(['FileCompress']);
     expect(await eventsOfType('jobhook.job.submitted')).toEqual([]);
   });
+});
+
+/** A FileUncompress "Success" callback sent to jobhook as CI would (the job id given): a cause the simulator did not run. */
+async function uncompressed(jobId: string): Promise<AnyEvent> {
+  const fixture = await readFile('src/providers/tencent-ci/fixtures/file-uncompress-succeeded.xml', 'utf8');
+  const answer = await fetch(callbackUrl('tencent-ci'), {
+    method: 'POST',
+    body: fixture.replace('f2f4b6d8e0c1a11ef972f525400f3b08c', jobId),
+    headers: { 'content-type': 'application/xml' },
+  });
+  expect(answer.status).toBe(200);
+  const id = eventId('tencent-ci', 'job', jobId, 'succeeded');
+  return until(() => recorded().find((run) => run.handler === 'record' && run.event.id === id)?.event);
+}
+
+/** A CI file job's TaskFinish for `jobId` in `state`, as the simulator would send it. */
+async function fileCallback(jobId: string, state: 'Success' | 'Running'): Promise<Response> {
+  const fixture = await readFile('src/providers/tencent-ci/fixtures/file-compress-succeeded.xml', 'utf8');
+  return fetch(callbackUrl('tencent-ci'), {
+    method: 'POST',
+    body: fixture
+      .replace('f3a5c7e9f1d2b11efa830525400a4c19e', jobId)
+      .replace('<State>Success</State>', `<State>${state}</State>`),
+    headers: { 'content-type': 'application/xml' },
+  });
+}
+
+const jobId = (n: number): string => `f${n.toString(16).padStart(32, '0')}`;
+
+const withRule = (
+  rule: typeof ZIP_RULE,
+  submit: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+) => ({
+  ...rule,
+  ...extra,
+  submit: { ...rule.submit, ...submit },
+});
+
+const FAST_RETRY = { attempts: 5, backoff: 'fixed', delay: '100ms' };
+
+describe('a dropped callback: deadline, overdue, poll', () => {
+  it('stores jobhook.job.overdue, polls the terminal event with the callback’s id, continues the chain; a late callback is a duplicate', async () => {
+    await start([withRule(ZIP_RULE, { deadline: '2s' }), HASH_RULE]);
+    await setFaults({ drop: { next: 1 } });
+    const cause = await uncompressed(jobId(1));
+    const [zip] = await runsOf('record', 'FileCompress');
+    expect(fields(zip).channel).toBe('poll');
+    const [job] = (await simJobs()).filter((j) => j.tag === 'FileCompress');
+    expect(job!.callbacks).toMatchObject({ planned: 1, dropped: 1, delivered: 0 });
+    expect(zip!.id).toBe(eventId('tencent-ci', 'job', job!.id, 'succeeded'));
+    expect(zip).toMatchObject({ causationid: cause.id, correlationid: cause.id, subject: job!.id });
+    const [overdue] = await eventsOfType('jobhook.job.overdue');
+    expect(overdue).toMatchObject({ subject: job!.id });
+    expect(overdue!.data).toMatchObject({ handler: 'unzip-to-zip', causationId: cause.id, final: false });
+
+    const [hash] = await runsOf('record', 'FileHashCode');
+    expect(hash).toMatchObject({ causationid: zip!.id, correlationid: cause.id });
+
+    const late = await fileCallback(job!.id, 'Success');
+    expect(await late.json()).toMatchObject({ events: [{ id: zip!.id, duplicate: true }] });
+    const tags = (await simJobs()).map((j) => [j.tag, j.createRequests]);
+    expect(tags).toEqual([
+      ['FileCompress', 1],
+      ['FileHashCode', 1],
+    ]);
+  }, 30_000);
+});
+
+describe('duplicated and reordered callbacks', () => {
+  it('one submission per (event, handler); a pending event after the terminal one runs nothing', async () => {
+    await start([ZIP_RULE]);
+    await setFaults({ duplicate: { probability: 1 }, reorder: 3 });
+    const causes = [];
+    for (let n = 10; n < 13; n++) causes.push(await uncompressed(jobId(n)));
+    const zips = await runsOf('record', 'FileCompress', 3);
+    const jobs = await simJobs();
+    expect(jobs.map((j) => [j.tag, j.createRequests])).toEqual([
+      ['FileCompress', 1],
+      ['FileCompress', 1],
+      ['FileCompress', 1],
+    ]);
+    for (const j of jobs) expect(j.callbacks).toMatchObject({ duplicated: 1, delivered: 2 });
+    expect(new Set(zips.map((z) => z.causationid))).toEqual(new Set(causes.map((c) => c.id)));
+    // The duplicates are answered duplicate and run nothing again.
+    expect(recorded().filter((run) => run.event.type === 'tencent.ci.job.succeeded')).toHaveLength(6);
+    expect(await eventsOfType('jobhook.job.submitted')).toHaveLength(3);
+
+    const pending = await fileCallback(jobs[0]!.id, 'Running');
+    const [stored] = ((await pending.json()) as { events: { id: string; duplicate: boolean }[] }).events;
+    expect(stored!.duplicate).toBe(false);
+    const events = new Queue('jobhook-events', { connection: { host: '127.0.0.1', port: redis.port } });
+    const handed = new Queue('jobhook-handler-record', {
+      connection: { host: '127.0.0.1', port: redis.port },
+    });
+    try {
+      await until(async () =>
+        (await (await events.getJob(stored!.id))?.isCompleted()) === true ? true : undefined,
+      );
+      expect(await handed.getJob(stored!.id)).toBeUndefined();
+      expect(recorded().some((run) => run.event.id === stored!.id)).toBe(false);
+    } finally {
+      await events.close();
+      await handed.close();
+    }
+  });
+});
+
+describe('provider errors on submit', () => {
+  it('5xx for the next 2 calls: retried, exactly one job', async () => {
+    await start([withRule(ZIP_RULE, {}, { retry: FAST_RETRY })]);
+    await setFaults({ errors: { 'ci.create-job': 2 } });
+    const cause = await uncompressed(jobId(20));
+    const [zip] = await runsOf('record', 'FileCompress');
+    expect(zip!.causationid).toBe(cause.id);
+    const response = (await (await fetch(`${simulator.url}/_sim/jobs`)).json()) as {
+      jobs: JobSummary[];
+      requests: Record<string, number>;
+    };
+    expect(response.requests['ci.create-job']).toBe(3);
+    expect(response.jobs.map((j) => [j.tag, j.createRequests])).toEqual([['FileCompress', 1]]);
+    expect(await deadLetters()).toEqual([]);
+  });
+
+  it('a refusal (4xx) goes to jobhook-dead with the provider’s Code, submitted once', async () => {
+    await start([
+      withRule(ZIP_RULE, { request: { Tag: 'NoSuchTag', Input: { Object: 'a' } } }, { retry: FAST_RETRY }),
+    ]);
+    const cause = await uncompressed(jobId(21));
+    const [dead] = await until(async () => {
+      const found = await deadLetters();
+      return found.length > 0 ? found : undefined;
+    });
+    expect(dead).toMatchObject({
+      handler: 'unzip-to-zip',
+      event: { id: cause.id },
+      error: { code: 'InvalidArgument' },
+    });
+    const response = (await (await fetch(`${simulator.url}/_sim/jobs`)).json()) as {
+      jobs: JobSummary[];
+      requests: Record<string, number>;
+    };
+    expect(response.requests['ci.create-job']).toBe(1);
+    expect(response.jobs).toEqual([]);
+  });
+
+  it('a lost answer of a CI file job: found again by its marker, exactly one job', async () => {
+    await start([withRule(ZIP_RULE, {}, { retry: FAST_RETRY })]);
+    await setFaults({ lose: { 'ci.create-job': 1 } });
+    const cause = await uncompressed(jobId(22));
+    const [submitted] = await until(async () => {
+      const found = await eventsOfType('jobhook.job.submitted');
+      return found.length > 0 ? found : undefined;
+    });
+    const jobs = await simJobs();
+    expect(jobs.map((j) => [j.tag, j.createRequests])).toEqual([['FileCompress', 1]]);
+    expect(submitted!.data).toMatchObject({ jobId: jobs[0]!.id, causationId: cause.id });
+    const [zip] = await runsOf('record', 'FileCompress');
+    expect(zip).toMatchObject({ causationid: cause.id, correlationid: cause.id });
+    expect(await deadLetters()).toEqual([]);
+  });
+
+  it('a lost answer of qiniu.pfop (no look-up): SubmitOutcomeUnknown in jobhook-dead, never submitted twice', async () => {
+    await start([PFOP_RULE]);
+    await setFaults({ lose: { 'qiniu.pfop': 1 } });
+    const cause = await uncompressed(jobId(23));
+    const [dead] = await until(async () => {
+      const found = await deadLetters();
+      return found.length > 0 ? found : undefined;
+    });
+    expect(dead).toMatchObject({
+      handler: 'transcode',
+      event: { id: cause.id },
+      error: { code: 'SubmitOutcomeUnknown' },
+    });
+    const response = (await (await fetch(`${simulator.url}/_sim/jobs`)).json()) as {
+      jobs: JobSummary[];
+      requests: Record<string, number>;
+    };
+    expect(response.requests['qiniu.pfop']).toBe(1);
+    expect(response.jobs.map((j) => [j.kind, j.createRequests])).toEqual([['pfop', 1]]);
+    expect(await eventsOfType('jobhook.job.submitted')).toEqual([]);
+  });
+});
+
+const PFOP_RULE = {
+  name: 'transcode',
+  on: { type: 'tencent.ci.job.succeeded', data: { tag: 'FileUncompress' } },
+  retry: FAST_RETRY,
+  submit: {
+    api: 'qiniu.pfop',
+    bucket: 'qn-media',
+    request: { key: 'videos/{{ data.jobId }}.mov', fops: 'avthumb/mp4' },
+  },
+};
+
+describe('other providers', () => {
+  it('a Qiniu pfop chain: the notification comes back to jobhook with the lineage', async () => {
+    await start([PFOP_RULE]);
+    const cause = await uncompressed(jobId(30));
+    const pfop = await until(() => recorded().find((run) => run.event.type.startsWith('qiniu.pfop.'))?.event);
+    expect(pfop).toMatchObject({
+      type: 'qiniu.pfop.succeeded',
+      causationid: cause.id,
+      correlationid: cause.id,
+    });
+    const jobs = await simJobs();
+    expect(jobs.map((j) => [j.kind, j.createRequests, j.callbacks.delivered])).toEqual([['pfop', 1, 1]]);
+    expect(pfop.subject).toBe(jobs[0]!.id);
+  });
+
+  it('a COS batch copy: polled from submission, its terminal event with channel poll and the lineage', async () => {
+    await start([
+      {
+        name: 'copy',
+        on: { type: 'tencent.ci.job.succeeded', data: { tag: 'FileUncompress' } },
+        submit: {
+          api: 'tencent-cos-batch.job',
+          region: REGION,
+          request: {
+            ConfirmationRequired: false,
+            Manifest: {
+              Location: { ETag: '"e1"', ObjectArn: `qcs::cos:${REGION}:uid/${APPID}:${BUCKET}/manifest.csv` },
+              Spec: { Format: 'COSBatchOperations_CSV_V1', Fields: { member: ['Bucket', 'Key'] } },
+            },
+            Operation: {
+              COSPutObjectCopy: { TargetResource: `qcs::cos:${REGION}:uid/${APPID}:backup-${APPID}` },
+            },
+            Priority: 10,
+            Report: { Enabled: false },
+            RoleArn: `qcs::cam::uin/${UIN}:roleName/COSBatch`,
+          },
+        },
+      },
+    ]);
+    const cause = await uncompressed(jobId(31));
+    const batch = await until(
+      () =>
+        recorded().find(
+          (run) =>
+            run.event.type.startsWith('tencent.cos.batch.') && fields(run.event.data).state !== 'pending',
+        )?.event,
+      20_000,
+    );
+    expect(batch).toMatchObject({
+      type: 'tencent.cos.batch.succeeded',
+      channel: 'poll',
+      causationid: cause.id,
+      correlationid: cause.id,
+    });
+    const jobs = await simJobs();
+    expect(jobs.map((j) => [j.kind, j.createRequests])).toEqual([['batch', 1]]);
+    expect(batch.subject).toBe(jobs[0]!.id);
+    expect(jobs[0]!.clientRequestToken).toMatch(/./);
+  }, 30_000);
+});
+
+describe('submit.rate', () => {
+  it('bounds the submissions the provider receives per second across a burst', async () => {
+    const count = 7;
+    await start([withRule(ZIP_RULE, { rate: '2/s' }, { concurrency: 8 })]);
+    const causes = [];
+    for (let n = 0; n < count; n++) causes.push(uncompressed(jobId(40 + n)));
+    await Promise.all(causes);
+    await until(async () => ((await simJobs()).length >= count ? true : undefined), 20_000);
+    const times = (await simJobs()).map((j) => Date.parse(j.createdAt)).sort((a, b) => a - b);
+    expect(times).toHaveLength(count);
+    // 2 per second: 7 submissions span at least (7 / 2 − 1) s, however fast the worker is.
+    expect(times[count - 1]! - times[0]!).toBeGreaterThanOrEqual((count / 2 - 1) * 1000);
+  }, 30_000);
+});
+
+describe('start errors', () => {
+  it('a submit rule whose provider has no credentials: serve exits 2 naming the handler and the variables', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'jobhook-chains-cli-'));
+    try {
+      const file = join(dir, 'jobhook.config.yaml');
+      await writeFile(
+        file,
+        [
+          'handlers:',
+          '  - name: transcode-uploads',
+          '    on: { type: tencent.ci.job.succeeded }',
+          '    submit:',
+          '      api: qiniu.pfop',
+          '      bucket: media',
+          '      request: { key: "{{ data.jobId }}", fops: avthumb/mp4 }',
+          '',
+        ].join('\n'),
+      );
+      const env: Record<string, string> = {};
+      for (const [name, value] of Object.entries(process.env))
+        if (value !== undefined && !/^(QINIU_|TENCENTCLOUD_|JOBHOOK_)/.test(name)) env[name] = value;
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve'], {
+        env: { ...env, JOBHOOK_CONFIG: file, REDIS_URL: redis.url, JOBHOOK_TOKENS: TEST_TOKEN, PORT: '0' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.stdout.resume();
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      expect(code).toBe(2);
+      expect(stderr).toContain('transcode-uploads');
+      expect(stderr).toContain('QINIU_ACCESS_KEY');
+      expect(stderr).toContain('QINIU_SECRET_KEY');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });

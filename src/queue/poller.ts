@@ -144,7 +144,10 @@ export function startPoller(options: PollerOptions): Worker<PollData> {
       if (described.found && described.events.length > 0)
         await store.storeEvents(described.events.map(encodeEvent));
       if (described.found && isTerminal(described.state)) {
-        await ledger.advance(entry.provider, entry.jobId, described.state, Date.now());
+        // At the terminal event's own time, as its dispatch reads it: advanced to "now", the ledger would hold
+        // a state newer than the event, and the dispatch (often after this) would find the event stale and
+        // hand it to no handler.
+        await ledger.advance(entry.provider, entry.jobId, described.state, stateTime(described.events));
         return;
       }
       return later(job, token, next(job.data));
@@ -161,6 +164,12 @@ export function startPoller(options: PollerOptions): Worker<PollData> {
   );
   worker.on('error', (error) => logger.warn({ err: error.message }, 'poller error'));
   return worker;
+}
+
+/** The latest time of the polled events (what the ledger is advanced to), now when they name none. */
+function stateTime(events: readonly JobhookEvent[]): number {
+  const times = events.map((event) => Date.parse(event.time)).filter((ms) => Number.isFinite(ms));
+  return times.length === 0 ? Date.now() : Math.max(...times);
 }
 
 const next = (data: PollData): PollData => ({
