@@ -9,7 +9,7 @@ export function eventJsonSchema(): Record<string, unknown> {
     $id: 'https://jobhook.dev/schema/cloudevent.schema.json',
     title: 'jobhook CloudEvent',
     description:
-      'An event of the jobhook-events queue and of subscription queues: a job outcome from Tencent CI, Qiniu or COS batch, or an event a handler emitted (type app.*).',
+      "An event of the jobhook-events queue and of subscription queues: a job outcome from Tencent CI, Qiniu or COS batch, one of jobhook's own (type jobhook.*), or an event a handler emitted (type app.*).",
     ...z.toJSONSchema(AnyCloudEvent, { target: 'draft-2020-12', io: 'output' }),
   };
 }

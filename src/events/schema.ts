@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EVENT_TYPES, KINDS, OUTCOMES, PROVIDERS } from './catalog.js';
+import { JobhookOwnCloudEvent } from './jobhook.js';
 
 /** RFC 3339 timestamp with a colon in the offset (or `Z`), fractional seconds optional. */
 const Rfc3339 = z
@@ -122,5 +123,8 @@ export const AppCloudEvent = z.object({
   ...Lineage,
 });
 
-/** Any event of `jobhook-events`: a provider's job outcome or a handler's derived event. */
-export const AnyCloudEvent = z.union([CloudEvent, AppCloudEvent]);
+/**
+ * Any event of `jobhook-events`: a provider's job outcome, one of jobhook's own (`jobhook.…`: verification failed,
+ * job submitted, job overdue), or a handler's derived event.
+ */
+export const AnyCloudEvent = z.union([CloudEvent, JobhookOwnCloudEvent, AppCloudEvent]);

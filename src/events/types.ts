@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { EventType } from './catalog.js';
+import type { JobhookOwnEvent, JobhookOwnEventType } from './jobhook.js';
 import type { AppCloudEvent, CloudEvent, EventData as EventDataSchema } from './schema.js';
 
 export type EventData = z.infer<typeof EventDataSchema>;
@@ -40,7 +41,7 @@ export type AppEvent<T extends AppEventType = AppEventType> = Omit<
 };
 
 /** Every type an event in `jobhook-events` may have. */
-export type AnyEventType = EventType | AppEventType;
+export type AnyEventType = EventType | JobhookOwnEventType | AppEventType;
 
-/** Any event in `jobhook-events`: a provider's job outcome or a handler's derived event. */
-export type AnyEvent = JobhookEvent | AppEvent;
+/** Any event in `jobhook-events`: a provider's job outcome, one of jobhook's own, or a handler's derived event. */
+export type AnyEvent = JobhookEvent | JobhookOwnEvent | AppEvent;

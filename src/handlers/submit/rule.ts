@@ -73,7 +73,7 @@ const text = (value: unknown): string | undefined =>
  * output, then its `source` (`/<provider>/<region>/<bucket>`; Qiniu: `/qiniu/<bucket>`).
  */
 export function defaultTarget(event: AnyEvent): SubmitTarget {
-  const data = isObject(event.data) ? event.data : {};
+  const data: Record<string, unknown> = isObject(event.data) ? event.data : {};
   const input = isObject(data['input']) ? data['input'] : {};
   const outputs = Array.isArray(data['outputs']) ? (data['outputs'] as unknown[]) : [];
   const first = isObject(outputs[0]) ? outputs[0] : {};
