@@ -479,6 +479,27 @@ describe('provider errors on submit', () => {
     expect(await deadLetters()).toEqual([]);
   });
 
+  it('a 5xx after the work (errorAfter) of a CI file job: looked up by its marker before a retry, exactly one job', async () => {
+    await start([withRule(ZIP_RULE, {}, { retry: FAST_RETRY })]);
+    await setFaults({ errorAfter: { 'ci.create-job': 1 } });
+    const cause = await uncompressed(jobId(24));
+    const [zip] = await runsOf('record', 'FileCompress');
+    expect(zip).toMatchObject({ causationid: cause.id, correlationid: cause.id });
+    const response = (await (await fetch(`${simulator.url}/_sim/jobs`)).json()) as {
+      jobs: JobSummary[];
+      requests: Record<string, number>;
+    };
+    expect(response.requests['ci.create-job']).toBe(1);
+    expect(response.jobs.map((j) => [j.tag, j.createRequests])).toEqual([['FileCompress', 1]]);
+    // The job's callback may come before the retry found it: it is linked by the marker meanwhile.
+    const [submitted] = await until(async () => {
+      const found = await eventsOfType('jobhook.job.submitted');
+      return found.length > 0 ? found : undefined;
+    });
+    expect(submitted!.data).toMatchObject({ jobId: response.jobs[0]!.id, causationId: cause.id });
+    expect(await eventsOfType('jobhook.job.submitted')).toHaveLength(1);
+  });
+
   it('a lost answer of qiniu.pfop (no look-up): SubmitOutcomeUnknown in jobhook-dead, never submitted twice', async () => {
     await start([PFOP_RULE]);
     await setFaults({ lose: { 'qiniu.pfop': 1 } });

@@ -94,7 +94,8 @@ export const FIRST_POLL_MS = 5000;
  *    and the marker in `Description`) — not found there, it is submitted again; where the api allows no look-up the
  *    run stops as `SubmitOutcomeUnknown` and is not submitted again.
  * 3. The answer: a job id is recorded (intent, ledger, event, deadline); a refusal stops the run with the
- *    provider's code; "busy" and "never sent" forget the intent and retry; a lost answer keeps it for step 2.
+ *    provider's code; "never sent" forgets the intent and retries; a lost answer keeps it for step 2, and so does
+ *    "busy" (5xx, throttling) where the api allows a look-up — a 5xx may follow the work.
  */
 export function createSubmitter(options: SubmitterOptions) {
   const { calls, ledger, logger } = options;
@@ -195,6 +196,13 @@ export function createSubmitter(options: SubmitterOptions) {
             cause: error,
           });
         case 'busy':
+          // A 5xx may come after the provider took the job (CI answers InternalError after the work, too). Where
+          // the job can be looked up by its marker, the intent is kept, so the next attempt looks first and
+          // submits only when nothing is found; elsewhere it is forgotten and the call repeated (the window
+          // docs/guarantees.md names).
+          if (info.lookup && prepared.marked) throw error;
+          await ledger.abandon(marker);
+          throw error;
         case 'unsent':
           await ledger.abandon(marker);
           throw error;
