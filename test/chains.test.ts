@@ -11,7 +11,16 @@ import type { JobSummary } from '../src/sim/control.js';
 import { startSimulator, type RunningSimulator } from '../src/sim/server.js';
 import { flush, startJobhook, storedEvents, TEST_TOKEN, type RunningJobhook } from './helpers/jobhook.js';
 import { freePort, RedisServer } from './helpers/redis-server.js';
-import { APPID, capturedLogger, cosCall, QINIU_KEY, TENCENT_KEY, until } from './helpers/sim-calls.js';
+import {
+  APPID,
+  capturedLogger,
+  cosCall,
+  QINIU_KEY,
+  simCloudEnv,
+  TENCENT_KEY,
+  UIN,
+  until,
+} from './helpers/sim-calls.js';
 
 /**
  * Chains end to end (CONTRACT.md §5.4–5.6, §6): jobhook's worker submits follow-up jobs to the simulator over real
@@ -19,7 +28,6 @@ import { APPID, capturedLogger, cosCall, QINIU_KEY, TENCENT_KEY, until } from '.
  */
 const BUCKET = 'demo-1250000000';
 const REGION = 'ap-guangzhou';
-const UIN = '100000000001';
 const STATE = Symbol.for('jobhook.test.chains');
 
 interface Recorded {
@@ -42,18 +50,6 @@ let simLogs: string[];
 let jobhook: RunningJobhook | undefined;
 let configDir: string | undefined;
 let ci: string;
-
-const cloudEnv = (): Record<string, string> => ({
-  TENCENTCLOUD_SECRET_ID: TENCENT_KEY.secretId,
-  TENCENTCLOUD_SECRET_KEY: TENCENT_KEY.secretKey,
-  TENCENTCLOUD_APPID: APPID,
-  TENCENTCLOUD_UIN: UIN,
-  QINIU_ACCESS_KEY: QINIU_KEY.accessKey,
-  QINIU_SECRET_KEY: QINIU_KEY.secretKey,
-  JOBHOOK_TENCENT_CI_ENDPOINT: `${simulator.url}/ci/{bucket}/{region}`,
-  JOBHOOK_TENCENT_COS_BATCH_ENDPOINT: `${simulator.url}/cos-batch/{uin}/{region}`,
-  JOBHOOK_QINIU_API_ENDPOINT: `${simulator.url}/qiniu`,
-});
 
 /** The configuration module: the test's handler entries, then `record` (every event) and `record-verified`. */
 function configModule(handlers: readonly object[], verifiedOn: object | undefined): string {
@@ -92,7 +88,7 @@ async function start(
     JOBHOOK_PUBLIC_URL: `http://127.0.0.1:${port}`,
     JOBHOOK_LOCK_DURATION_MS: '2000',
     JOBHOOK_QINIU_KEYS: `${QINIU_KEY.accessKey}:${QINIU_KEY.secretKey}`,
-    ...cloudEnv(),
+    ...simCloudEnv(simulator.url),
     ...options.env,
   });
   return jobhook;
@@ -141,6 +137,13 @@ const setFaults = async (faults: unknown): Promise<void> => {
   expect(response.status).toBe(200);
 };
 
+/** The simulator's jobs and its count of calls per api. */
+const simState = async (): Promise<{ jobs: JobSummary[]; requests: Record<string, number> }> =>
+  (await (await fetch(`${simulator.url}/_sim/jobs`)).json()) as {
+    jobs: JobSummary[];
+    requests: Record<string, number>;
+  };
+
 const simJobs = async (): Promise<JobSummary[]> =>
   ((await (await fetch(`${simulator.url}/_sim/jobs`)).json()) as { jobs: JobSummary[] }).jobs;
 
@@ -161,6 +164,20 @@ async function deadLetters(): Promise<
     await queue.close();
   }
 }
+
+/** The stored events of `type`, once there is one. */
+const firstOf = (type: string): Promise<JobhookEvent[]> =>
+  until(async () => {
+    const found = await eventsOfType(type);
+    return found.length > 0 ? found : undefined;
+  });
+
+/** The entries of jobhook-dead, once there is one. */
+const firstDead = () =>
+  until(async () => {
+    const found = await deadLetters();
+    return found.length > 0 ? found : undefined;
+  });
 
 /** The runs of `handler` on events of `type` with this tag, once there are `count` of them. */
 const runsOf = (handler: string, tag: string, count = 1): Promise<AnyEvent[]> =>
@@ -277,10 +294,7 @@ describe('a forged "Success" never chains a job', () => {
       headers: { 'content-type': 'application/xml' },
     });
     expect(answer.status).toBe(200);
-    const [failed] = await until(async () => {
-      const found = await eventsOfType('jobhook.verification.failed');
-      return found.length > 0 ? found : undefined;
-    });
+    const [failed] = await firstOf('jobhook.verification.failed');
     expect(failed!.data).toMatchObject({
       type: 'tencent.ci.job.succeeded',
       subject: 'f3a5c7e9f1d2b11efa830525400a4c19e',
@@ -305,10 +319,7 @@ describe('a forged "Success" never chains a job', () => {
         `<CallBack>${escapeXml(callbackUrl('tencent-ci'))}</CallBack></Request>`,
     });
     const zipId = (created.xml.JobsDetail as { JobId: string }).JobId;
-    const [failed] = await until(async () => {
-      const found = await eventsOfType('jobhook.verification.failed');
-      return found.length > 0 ? found : undefined;
-    });
+    const [failed] = await firstOf('jobhook.verification.failed');
     expect(failed!.data).toMatchObject({ subject: zipId, expected: 'succeeded', actual: 'failed' });
     expect(typeof fields(failed!.data).reason).toBe('string');
     await until(() =>
@@ -432,10 +443,7 @@ describe('provider errors on submit', () => {
     const cause = await uncompressed(jobId(20));
     const [zip] = await runsOf('record', 'FileCompress');
     expect(zip!.causationid).toBe(cause.id);
-    const response = (await (await fetch(`${simulator.url}/_sim/jobs`)).json()) as {
-      jobs: JobSummary[];
-      requests: Record<string, number>;
-    };
+    const response = await simState();
     expect(response.requests['ci.create-job']).toBe(3);
     expect(response.jobs.map((j) => [j.tag, j.createRequests])).toEqual([['FileCompress', 1]]);
     expect(await deadLetters()).toEqual([]);
@@ -446,19 +454,13 @@ describe('provider errors on submit', () => {
       withRule(ZIP_RULE, { request: { Tag: 'NoSuchTag', Input: { Object: 'a' } } }, { retry: FAST_RETRY }),
     ]);
     const cause = await uncompressed(jobId(21));
-    const [dead] = await until(async () => {
-      const found = await deadLetters();
-      return found.length > 0 ? found : undefined;
-    });
+    const [dead] = await firstDead();
     expect(dead).toMatchObject({
       handler: 'unzip-to-zip',
       event: { id: cause.id },
       error: { code: 'InvalidArgument' },
     });
-    const response = (await (await fetch(`${simulator.url}/_sim/jobs`)).json()) as {
-      jobs: JobSummary[];
-      requests: Record<string, number>;
-    };
+    const response = await simState();
     expect(response.requests['ci.create-job']).toBe(1);
     expect(response.jobs).toEqual([]);
   });
@@ -467,10 +469,7 @@ describe('provider errors on submit', () => {
     await start([withRule(ZIP_RULE, {}, { retry: FAST_RETRY })]);
     await setFaults({ lose: { 'ci.create-job': 1 } });
     const cause = await uncompressed(jobId(22));
-    const [submitted] = await until(async () => {
-      const found = await eventsOfType('jobhook.job.submitted');
-      return found.length > 0 ? found : undefined;
-    });
+    const [submitted] = await firstOf('jobhook.job.submitted');
     const jobs = await simJobs();
     expect(jobs.map((j) => [j.tag, j.createRequests])).toEqual([['FileCompress', 1]]);
     expect(submitted!.data).toMatchObject({ jobId: jobs[0]!.id, causationId: cause.id });
@@ -485,17 +484,11 @@ describe('provider errors on submit', () => {
     const cause = await uncompressed(jobId(24));
     const [zip] = await runsOf('record', 'FileCompress');
     expect(zip).toMatchObject({ causationid: cause.id, correlationid: cause.id });
-    const response = (await (await fetch(`${simulator.url}/_sim/jobs`)).json()) as {
-      jobs: JobSummary[];
-      requests: Record<string, number>;
-    };
+    const response = await simState();
     expect(response.requests['ci.create-job']).toBe(1);
     expect(response.jobs.map((j) => [j.tag, j.createRequests])).toEqual([['FileCompress', 1]]);
     // The job's callback may come before the retry found it: it is linked by the marker meanwhile.
-    const [submitted] = await until(async () => {
-      const found = await eventsOfType('jobhook.job.submitted');
-      return found.length > 0 ? found : undefined;
-    });
+    const [submitted] = await firstOf('jobhook.job.submitted');
     expect(submitted!.data).toMatchObject({ jobId: response.jobs[0]!.id, causationId: cause.id });
     expect(await eventsOfType('jobhook.job.submitted')).toHaveLength(1);
   });
@@ -504,19 +497,13 @@ describe('provider errors on submit', () => {
     await start([PFOP_RULE]);
     await setFaults({ lose: { 'qiniu.pfop': 1 } });
     const cause = await uncompressed(jobId(23));
-    const [dead] = await until(async () => {
-      const found = await deadLetters();
-      return found.length > 0 ? found : undefined;
-    });
+    const [dead] = await firstDead();
     expect(dead).toMatchObject({
       handler: 'transcode',
       event: { id: cause.id },
       error: { code: 'SubmitOutcomeUnknown' },
     });
-    const response = (await (await fetch(`${simulator.url}/_sim/jobs`)).json()) as {
-      jobs: JobSummary[];
-      requests: Record<string, number>;
-    };
+    const response = await simState();
     expect(response.requests['qiniu.pfop']).toBe(1);
     expect(response.jobs.map((j) => [j.kind, j.createRequests])).toEqual([['pfop', 1]]);
     expect(await eventsOfType('jobhook.job.submitted')).toEqual([]);

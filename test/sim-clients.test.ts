@@ -6,10 +6,17 @@ import { createClouds } from '../src/providers/clouds.js';
 import { createDescriber, type DescribeQuery } from '../src/providers/describe.js';
 import { startSimulator, type RunningSimulator } from '../src/sim/server.js';
 import type { JobSummary } from '../src/sim/control.js';
-import { APPID, capturedLogger, QINIU_KEY, TENCENT_KEY, until } from './helpers/sim-calls.js';
+import {
+  APPID,
+  capturedLogger,
+  QINIU_KEY,
+  simCloudEnv,
+  TENCENT_KEY,
+  UIN,
+  until,
+} from './helpers/sim-calls.js';
 
 /** jobhook's own cloud clients (src/providers, src/handlers/submit) against the simulator: no fake in between. */
-const UIN = '100000000001';
 const TARGET = { bucket: 'demo-1250000000', region: 'ap-guangzhou' };
 
 let simulator: RunningSimulator;
@@ -26,19 +33,7 @@ beforeAll(async () => {
     capturedLogger().logger,
   );
   const { url } = simulator;
-  const clouds = createClouds(
-    readCloudsConfig({
-      TENCENTCLOUD_SECRET_ID: TENCENT_KEY.secretId,
-      TENCENTCLOUD_SECRET_KEY: TENCENT_KEY.secretKey,
-      TENCENTCLOUD_APPID: APPID,
-      TENCENTCLOUD_UIN: UIN,
-      QINIU_ACCESS_KEY: QINIU_KEY.accessKey,
-      QINIU_SECRET_KEY: QINIU_KEY.secretKey,
-      JOBHOOK_TENCENT_CI_ENDPOINT: `${url}/ci/{bucket}/{region}`,
-      JOBHOOK_TENCENT_COS_BATCH_ENDPOINT: `${url}/cos-batch/{uin}/{region}`,
-      JOBHOOK_QINIU_API_ENDPOINT: `${url}/qiniu`,
-    }),
-  );
+  const clouds = createClouds(readCloudsConfig(simCloudEnv(url)));
   calls = createCloudCalls(clouds);
   describer = createDescriber(clouds);
 });

@@ -7,7 +7,7 @@ import { submitMarker } from '../../src/queue/ledger.js';
 import { DEAD_QUEUE } from '../../src/queue/queues.js';
 import type { JobSummary } from '../../src/sim/control.js';
 import { startSimulator, type RunningSimulator } from '../../src/sim/server.js';
-import { APPID, capturedLogger, QINIU_KEY, TENCENT_KEY } from '../helpers/sim-calls.js';
+import { APPID, capturedLogger, QINIU_KEY, simCloudEnv, TENCENT_KEY, UIN } from '../helpers/sim-calls.js';
 import { sleep, type JobhookProcess } from './jobhook-process.js';
 import { callbackUrl } from './load.js';
 import { cleanUpRigs, withRig, type Rig } from './rig.js';
@@ -24,7 +24,6 @@ const KILLS = 3;
 const HANDLER = 'unzip-to-zip';
 const BUCKET = 'demo-1250000000';
 const REGION = 'ap-guangzhou';
-const UIN = '100000000001';
 
 let simulator: RunningSimulator;
 
@@ -176,12 +175,7 @@ async function burst(rig: Rig, copies: number): Promise<{ killed: number }> {
     JOBHOOK_CONFIG: configFile,
     JOBHOOK_LOCK_DURATION_MS: '1500',
     JOBHOOK_PUBLIC_URL: receiver.url,
-    TENCENTCLOUD_SECRET_ID: TENCENT_KEY.secretId,
-    TENCENTCLOUD_SECRET_KEY: TENCENT_KEY.secretKey,
-    TENCENTCLOUD_APPID: APPID,
-    TENCENTCLOUD_UIN: UIN,
-    JOBHOOK_TENCENT_CI_ENDPOINT: `${simulator.url}/ci/{bucket}/{region}`,
-    JOBHOOK_TENCENT_COS_BATCH_ENDPOINT: `${simulator.url}/cos-batch/{uin}/{region}`,
+    ...simCloudEnv(simulator.url),
   };
   const workers: JobhookProcess[] = [await rig.startWorker(workerEnv), await rig.startWorker(workerEnv)];
   const fixture = await readFile(

@@ -13,6 +13,20 @@ import { lineSink } from './jobhook.js';
 export const TENCENT_KEY = { secretId: 'AKIDsimulatortest', secretKey: 'sim-secret-key-0123456789' };
 export const QINIU_KEY = { accessKey: 'sim-access-key', secretKey: 'sim-qiniu-secret-0123456789' };
 export const APPID = '1250000000';
+export const UIN = '100000000001';
+
+/** jobhook's cloud environment (CONTRACT.md §6.1) for the simulator at `url`: its credentials and endpoints. */
+export const simCloudEnv = (url: string): Record<string, string> => ({
+  TENCENTCLOUD_SECRET_ID: TENCENT_KEY.secretId,
+  TENCENTCLOUD_SECRET_KEY: TENCENT_KEY.secretKey,
+  TENCENTCLOUD_APPID: APPID,
+  TENCENTCLOUD_UIN: UIN,
+  QINIU_ACCESS_KEY: QINIU_KEY.accessKey,
+  QINIU_SECRET_KEY: QINIU_KEY.secretKey,
+  JOBHOOK_TENCENT_CI_ENDPOINT: `${url}/ci/{bucket}/{region}`,
+  JOBHOOK_TENCENT_COS_BATCH_ENDPOINT: `${url}/cos-batch/{uin}/{region}`,
+  JOBHOOK_QINIU_API_ENDPOINT: `${url}/qiniu`,
+});
 
 export interface Answer {
   readonly status: number;
