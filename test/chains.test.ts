@@ -582,6 +582,46 @@ describe('other providers', () => {
   }, 30_000);
 });
 
+describe('a triggered workflow', () => {
+  it('tencent-ci.workflow: the run reports through the queue’s NotifyConfig; its WorkflowFinish carries the lineage', async () => {
+    await start([
+      {
+        name: 'transcode-flow',
+        on: { type: 'tencent.ci.job.succeeded', data: { tag: 'FileUncompress' } },
+        submit: {
+          api: 'tencent-ci.workflow',
+          bucket: BUCKET,
+          region: REGION,
+          request: { workflowId: 'w0123456789abcdef0123456789abcdef', object: '{{ data.input.object }}' },
+        },
+      },
+    ]);
+    // What `jobhook register` does: the bucket's media queue reports to jobhook.
+    const listed = await cosCall(ci, 'GET', '/queue');
+    const queue = fields(listed.xml.QueueList);
+    const queueId = String(queue.QueueId);
+    const updated = await cosCall(ci, 'PUT', `/queue/${queueId}`, {
+      xml:
+        `<Request><Name>${String(queue.Name)}</Name><QueueID>${queueId}</QueueID><State>Active</State><NotifyConfig>` +
+        `<Url>${escapeXml(callbackUrl('tencent-ci'))}</Url><State>On</State><Type>Url</Type>` +
+        '<Event>WorkflowFinish</Event></NotifyConfig></Request>',
+    });
+    expect(updated.status).toBe(200);
+    const cause = await uncompressed(jobId(50));
+    const run = await until(
+      () =>
+        recorded().find((r) => r.handler === 'record' && r.event.type === 'tencent.ci.workflow.succeeded')
+          ?.event,
+    );
+    const jobs = await simJobs();
+    const workflows = jobs.filter((j) => j.kind === 'workflow');
+    expect(workflows.map((j) => j.createRequests)).toEqual([1]);
+    expect(run).toMatchObject({ subject: workflows[0]!.id, causationid: cause.id, correlationid: cause.id });
+    const [submitted] = await firstOf('jobhook.job.submitted');
+    expect(submitted!.data).toMatchObject({ api: 'tencent-ci.workflow', jobId: workflows[0]!.id });
+  });
+});
+
 describe('submit.rate', () => {
   it('bounds the submissions the provider receives per second across a burst', async () => {
     const count = 7;
