@@ -493,6 +493,33 @@ describe('provider errors on submit', () => {
     expect(await eventsOfType('jobhook.job.submitted')).toHaveLength(1);
   });
 
+  it('a callback that comes before the submit’s answer (slow answers) is linked by the marker', async () => {
+    await start([ZIP_RULE]);
+    // The job ends after 40 ms and calls back; its create answer comes after 600 ms.
+    await setFaults({ slowMs: 600 });
+    const cause = await uncompressed(jobId(25));
+    const [zip] = await runsOf('record', 'FileCompress');
+    expect(zip).toMatchObject({ causationid: cause.id, correlationid: cause.id });
+    await firstOf('jobhook.job.submitted');
+    expect((await simJobs()).map((j) => [j.tag, j.createRequests])).toEqual([['FileCompress', 1]]);
+  });
+
+  it('a template that resolves to nothing submits nothing: TemplateUnresolved in jobhook-dead', async () => {
+    await start([
+      withRule(ZIP_RULE, {
+        request: { Tag: 'FileHashCode', Input: { Object: '{{ data.outputs[0].object }}' } },
+      }),
+    ]);
+    const cause = await uncompressed(jobId(26));
+    const [dead] = await firstDead();
+    expect(dead).toMatchObject({
+      handler: 'unzip-to-zip',
+      event: { id: cause.id },
+      error: { code: 'TemplateUnresolved' },
+    });
+    expect((await simState()).requests['ci.create-job'] ?? 0).toBe(0);
+  });
+
   it('a lost answer of qiniu.pfop (no look-up): SubmitOutcomeUnknown in jobhook-dead, never submitted twice', async () => {
     await start([PFOP_RULE]);
     await setFaults({ lose: { 'qiniu.pfop': 1 } });
@@ -522,10 +549,16 @@ const PFOP_RULE = {
 };
 
 describe('other providers', () => {
-  it('a Qiniu pfop chain: the notification comes back to jobhook with the lineage', async () => {
-    await start([PFOP_RULE]);
+  it('a Qiniu pfop chain: the notification comes back to jobhook with the lineage, and is verified', async () => {
+    await start([PFOP_RULE], { verifiedOn: { type: 'qiniu.pfop.*' } });
     const cause = await uncompressed(jobId(30));
-    const pfop = await until(() => recorded().find((run) => run.event.type.startsWith('qiniu.pfop.'))?.event);
+    const pfop = await until(
+      () =>
+        recorded().find((run) => run.handler === 'record' && run.event.type.startsWith('qiniu.pfop.'))?.event,
+    );
+    const verified = await until(() => recorded().find((run) => run.handler === 'record-verified')?.event);
+    expect(verified.data).toMatchObject({ verified: { state: 'succeeded' } });
+    expect(verified).toMatchObject({ causationid: cause.id, correlationid: cause.id });
     expect(pfop).toMatchObject({
       type: 'qiniu.pfop.succeeded',
       causationid: cause.id,
@@ -537,29 +570,35 @@ describe('other providers', () => {
   });
 
   it('a COS batch copy: polled from submission, its terminal event with channel poll and the lineage', async () => {
-    await start([
-      {
-        name: 'copy',
-        on: { type: 'tencent.ci.job.succeeded', data: { tag: 'FileUncompress' } },
-        submit: {
-          api: 'tencent-cos-batch.job',
-          region: REGION,
-          request: {
-            ConfirmationRequired: false,
-            Manifest: {
-              Location: { ETag: '"e1"', ObjectArn: `qcs::cos:${REGION}:uid/${APPID}:${BUCKET}/manifest.csv` },
-              Spec: { Format: 'COSBatchOperations_CSV_V1', Fields: { member: ['Bucket', 'Key'] } },
+    await start(
+      [
+        {
+          name: 'copy',
+          on: { type: 'tencent.ci.job.succeeded', data: { tag: 'FileUncompress' } },
+          submit: {
+            api: 'tencent-cos-batch.job',
+            region: REGION,
+            request: {
+              ConfirmationRequired: false,
+              Manifest: {
+                Location: {
+                  ETag: '"e1"',
+                  ObjectArn: `qcs::cos:${REGION}:uid/${APPID}:${BUCKET}/manifest.csv`,
+                },
+                Spec: { Format: 'COSBatchOperations_CSV_V1', Fields: { member: ['Bucket', 'Key'] } },
+              },
+              Operation: {
+                COSPutObjectCopy: { TargetResource: `qcs::cos:${REGION}:uid/${APPID}:backup-${APPID}` },
+              },
+              Priority: 10,
+              Report: { Enabled: false },
+              RoleArn: `qcs::cam::uin/${UIN}:roleName/COSBatch`,
             },
-            Operation: {
-              COSPutObjectCopy: { TargetResource: `qcs::cos:${REGION}:uid/${APPID}:backup-${APPID}` },
-            },
-            Priority: 10,
-            Report: { Enabled: false },
-            RoleArn: `qcs::cam::uin/${UIN}:roleName/COSBatch`,
           },
         },
-      },
-    ]);
+      ],
+      { verifiedOn: { type: 'tencent.cos.batch.succeeded' } },
+    );
     const cause = await uncompressed(jobId(31));
     const batch = await until(
       () =>
@@ -579,6 +618,8 @@ describe('other providers', () => {
     expect(jobs.map((j) => [j.kind, j.createRequests])).toEqual([['batch', 1]]);
     expect(batch.subject).toBe(jobs[0]!.id);
     expect(jobs[0]!.clientRequestToken).toMatch(/./);
+    const verified = await until(() => recorded().find((run) => run.handler === 'record-verified')?.event);
+    expect(verified.data).toMatchObject({ verified: { state: 'succeeded' } });
   }, 30_000);
 });
 
