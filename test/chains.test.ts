@@ -623,6 +623,42 @@ describe('other providers', () => {
   }, 30_000);
 });
 
+describe('an inventory trigger job', () => {
+  it('tencent-ci.inventory-job: polled from submission, tencent.ci.inventory.succeeded with channel poll and the lineage', async () => {
+    await start([
+      {
+        name: 'batch-transcode',
+        on: { type: 'tencent.ci.job.succeeded', data: { tag: 'FileUncompress' } },
+        submit: {
+          api: 'tencent-ci.inventory-job',
+          request: {
+            Name: 'unzipped-{{ data.jobId }}',
+            Type: 'Workflow',
+            Input: { Prefix: '{{ data.detail.JobsDetail[0].Operation.FileUncompressConfig.Prefix }}' },
+            Operation: { WorkflowIds: 'w0123456789abcdef0123456789abcdef' },
+          },
+        },
+      },
+    ]);
+    const cause = await uncompressed(jobId(60));
+    const inventory = await until(
+      () =>
+        recorded().find(
+          (run) => run.handler === 'record' && run.event.type === 'tencent.ci.inventory.succeeded',
+        )?.event,
+      20_000,
+    );
+    const jobs = (await simJobs()).filter((j) => j.kind === 'inventory');
+    expect(jobs.map((j) => j.createRequests)).toEqual([1]);
+    expect(inventory).toMatchObject({
+      subject: jobs[0]!.id,
+      channel: 'poll',
+      causationid: cause.id,
+      correlationid: cause.id,
+    });
+  }, 30_000);
+});
+
 describe('a triggered workflow', () => {
   it('tencent-ci.workflow: the run reports through the queue’s NotifyConfig; its WorkflowFinish carries the lineage', async () => {
     await start([
