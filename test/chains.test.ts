@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AnyEvent, JobhookEvent } from '../src/events/types.js';
+import type { HandlerContext } from '../src/handlers/types.js';
 import { eventId } from '../src/events/id.js';
 import { DEAD_QUEUE } from '../src/queue/queues.js';
 import type { JobSummary } from '../src/sim/control.js';
@@ -39,10 +40,18 @@ interface Recorded {
 const fields = (value: unknown): Record<string, unknown> =>
   typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
 
-const recorded = (): Recorded[] => {
-  const holder = globalThis as unknown as Record<symbol, { runs: Recorded[] } | undefined>;
-  return (holder[STATE] ??= { runs: [] }).runs;
+/** What the configuration module shares with the test (same process): the runs recorded, the code of `hook` handlers. */
+interface Shared {
+  runs: Recorded[];
+  hooks: Record<string, ((event: AnyEvent, ctx: HandlerContext) => unknown) | undefined>;
+}
+
+const shared = (): Shared => {
+  const holder = globalThis as unknown as Record<symbol, Shared | undefined>;
+  return (holder[STATE] ??= { runs: [], hooks: {} });
 };
+
+const recorded = (): Recorded[] => shared().runs;
 
 let redis: RedisServer;
 let simulator: RunningSimulator;
@@ -54,11 +63,12 @@ let ci: string;
 /** The configuration module: the test's handler entries, then `record` (every event) and `record-verified`. */
 function configModule(handlers: readonly object[], verifiedOn: object | undefined): string {
   return `
-const state = (globalThis[Symbol.for('jobhook.test.chains')] ??= { runs: [] });
+const state = (globalThis[Symbol.for('jobhook.test.chains')] ??= { runs: [], hooks: {} });
 const record = (event, ctx) => { state.runs.push({ handler: ctx.handler, event }); };
 export default {
   handlers: [
-    ...${JSON.stringify(handlers)},
+    ...${JSON.stringify(handlers)}.map(({ hook, ...entry }) =>
+      hook ? { ...entry, handle: (event, ctx) => state.hooks[ctx.handler](event, ctx) } : entry),
     { name: 'record', on: { type: '*' }, handle: record },
     ${verifiedOn === undefined ? '' : `{ name: 'record-verified', verify: true, on: ${JSON.stringify(verifiedOn)}, handle: record },`}
   ],
@@ -124,6 +134,8 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await jobhook?.stop();
+  const { hooks } = shared();
+  for (const name of Object.keys(hooks)) hooks[name] = undefined;
   jobhook = undefined;
   if (configDir !== undefined) await rm(configDir, { recursive: true, force: true });
   configDir = undefined;
@@ -696,6 +708,48 @@ describe('a triggered workflow', () => {
     expect(run).toMatchObject({ subject: workflows[0]!.id, causationid: cause.id, correlationid: cause.id });
     const [submitted] = await firstOf('jobhook.job.submitted');
     expect(submitted!.data).toMatchObject({ api: 'tencent-ci.workflow', jobId: workflows[0]!.id });
+  });
+});
+
+describe('ctx.describe and ctx.submit in a handler’s own code', () => {
+  it('two submissions of one run (keys a and b) make two jobs once each, through a retry after them', async () => {
+    const records: unknown[] = [];
+    shared().hooks['two-hashes'] = async (event, ctx) => {
+      const described = await ctx.describe!();
+      records.push(described);
+      for (const key of ['a', 'b'])
+        await ctx.submit!(
+          'tencent-ci.file-job',
+          {
+            Tag: 'FileHashCode',
+            Input: { Object: `archive/${key}.zip` },
+            Operation: { FileHashCodeConfig: { Type: 'MD5' } },
+          },
+          { key, deadline: '10m' },
+        );
+      if (ctx.attempt === 1) throw new Error('fails after submitting: the retry must submit nothing');
+    };
+    await start([
+      {
+        name: 'two-hashes',
+        hook: true,
+        on: { type: 'tencent.ci.job.succeeded', data: { tag: 'FileUncompress' } },
+        retry: FAST_RETRY,
+      },
+    ]);
+    const unzipId = await uncompress('pair');
+    const hashes = await runsOf('record', 'FileHashCode', 2);
+    const [unzip] = await runsOf('record', 'FileUncompress');
+    for (const hash of hashes)
+      expect(hash).toMatchObject({ causationid: unzip!.id, correlationid: unzip!.id });
+    await until(() => (records.length >= 2 ? true : undefined));
+    expect(records[0]).toMatchObject({ found: true, state: 'succeeded' });
+    const jobs = (await simJobs()).filter((j) => j.tag === 'FileHashCode');
+    expect(jobs.map((j) => j.createRequests)).toEqual([1, 1]);
+    expect(new Set(jobs.map((j) => j.userData)).size).toBe(2);
+    expect(unzip!.subject).toBe(unzipId);
+    const submitted = await eventsOfType('jobhook.job.submitted');
+    expect(submitted.map((e) => e.subject).sort()).toEqual(jobs.map((j) => j.id).sort());
   });
 });
 
