@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AnyEvent, JobhookEvent } from '../src/events/types.js';
+import { NonRetryableError } from '../src/handlers/errors.js';
 import type { HandlerContext } from '../src/handlers/types.js';
 import { eventId } from '../src/events/id.js';
 import { DEAD_QUEUE } from '../src/queue/queues.js';
@@ -61,7 +62,11 @@ let configDir: string | undefined;
 let ci: string;
 
 /** The configuration module: the test's handler entries, then `record` (every event) and `record-verified`. */
-function configModule(handlers: readonly object[], verifiedOn: object | undefined): string {
+function configModule(
+  handlers: readonly object[],
+  verifiedOn: object | undefined,
+  subscriptions: readonly object[] = [],
+): string {
   return `
 const state = (globalThis[Symbol.for('jobhook.test.chains')] ??= { runs: [], hooks: {} });
 const record = (event, ctx) => { state.runs.push({ handler: ctx.handler, event }); };
@@ -72,24 +77,29 @@ export default {
     { name: 'record', on: { type: '*' }, handle: record },
     ${verifiedOn === undefined ? '' : `{ name: 'record-verified', verify: true, on: ${JSON.stringify(verifiedOn)}, handle: record },`}
   ],
+  subscriptions: ${JSON.stringify(subscriptions)},
 };
 `;
 }
 
-async function writeConfig(handlers: readonly object[], verifiedOn?: object): Promise<string> {
+async function writeConfig(
+  handlers: readonly object[],
+  verifiedOn?: object,
+  subscriptions?: readonly object[],
+): Promise<string> {
   configDir = await mkdtemp(join(tmpdir(), 'jobhook-chains-'));
   const file = join(configDir, 'jobhook.config.mjs');
-  await writeFile(file, configModule(handlers, verifiedOn));
+  await writeFile(file, configModule(handlers, verifiedOn, subscriptions));
   return file;
 }
 
 /** jobhook (role all) with these handlers, its public URL its own port (picked first). */
 async function start(
   handlers: readonly object[],
-  options: { verifiedOn?: object; env?: Record<string, string> } = {},
+  options: { verifiedOn?: object; subscriptions?: readonly object[]; env?: Record<string, string> } = {},
 ) {
   recorded().length = 0;
-  const file = await writeConfig(handlers, options.verifiedOn);
+  const file = await writeConfig(handlers, options.verifiedOn, options.subscriptions);
   const port = await freePort();
   jobhook = await startJobhook(redis, {
     PORT: String(port),
@@ -291,6 +301,56 @@ describe('the FileUncompress → FileCompress → FileHashCode chain', () => {
       { handler: 'unzip-to-zip', jobId: jobs[1]!.id, causationId: unzip!.id, correlationId: unzip!.id },
     ]);
     expect(submitted.map((event) => event.subject).sort()).toEqual([jobs[1]!.id, jobs[2]!.id].sort());
+  });
+});
+
+describe('the lineage wherever an event of a ledger job is handed on', () => {
+  it('a verified subscription copy and a dead-letter entry carry causationid and correlationid', async () => {
+    shared().hooks['refuse-archives'] = () => {
+      throw new NonRetryableError('not today', { code: 'NotToday' });
+    };
+    await start(
+      [
+        ZIP_RULE,
+        {
+          name: 'refuse-archives',
+          hook: true,
+          on: { type: 'tencent.ci.job.succeeded', data: { tag: 'FileCompress' } },
+        },
+      ],
+      {
+        subscriptions: [
+          {
+            queue: 'archives',
+            verify: true,
+            on: { type: 'tencent.ci.job.*', data: { tag: 'FileCompress' } },
+          },
+        ],
+      },
+    );
+    const cause = await uncompressed(jobId(70));
+    const [dead] = await firstDead();
+    expect(dead).toMatchObject({
+      handler: 'refuse-archives',
+      event: { causationid: cause.id, correlationid: cause.id },
+      error: { code: 'NotToday' },
+    });
+    const queue = new Queue('archives', { connection: { host: '127.0.0.1', port: redis.port } });
+    try {
+      const [copy] = await until(async () => {
+        const jobs = await queue.getJobs(['wait', 'active', 'completed', 'failed', 'delayed']);
+        return jobs.length > 0 ? jobs : undefined;
+      });
+      expect(copy!.name).toBe('tencent.ci.job.succeeded');
+      expect(copy!.data).toMatchObject({
+        causationid: cause.id,
+        correlationid: cause.id,
+        data: { verified: { state: 'succeeded' } },
+      });
+      expect(copy!.id).toBe(dead!.event.id);
+    } finally {
+      await queue.close();
+    }
   });
 });
 
