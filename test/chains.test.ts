@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -350,6 +351,42 @@ describe('the lineage wherever an event of a ledger job is handed on', () => {
       expect(copy!.id).toBe(dead!.event.id);
     } finally {
       await queue.close();
+    }
+  });
+});
+
+describe('a forward of a ledger job’s event', () => {
+  it('posts the CloudEvent with causationid and correlationid', async () => {
+    const bodies: string[] = [];
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        bodies.push(body);
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    try {
+      await start([
+        ZIP_RULE,
+        {
+          name: 'tell-archives',
+          on: { type: 'tencent.ci.job.succeeded', data: { tag: 'FileCompress' } },
+          forward: { url: `http://127.0.0.1:${port}/hook` },
+        },
+      ]);
+      const cause = await uncompressed(jobId(80));
+      const [body] = await until(() => (bodies.length > 0 ? bodies : undefined));
+      expect(JSON.parse(body!)).toMatchObject({
+        type: 'tencent.ci.job.succeeded',
+        causationid: cause.id,
+        correlationid: cause.id,
+      });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 });
