@@ -657,6 +657,31 @@ const PFOP_RULE = {
   },
 };
 
+const COPY_RULE = {
+  name: 'copy',
+  on: { type: 'tencent.ci.job.succeeded', data: { tag: 'FileUncompress' } },
+  submit: {
+    api: 'tencent-cos-batch.job',
+    region: REGION,
+    request: {
+      ConfirmationRequired: false,
+      Manifest: {
+        Location: {
+          ETag: '"e1"',
+          ObjectArn: `qcs::cos:${REGION}:uid/${APPID}:${BUCKET}/manifest.csv`,
+        },
+        Spec: { Format: 'COSBatchOperations_CSV_V1', Fields: { member: ['Bucket', 'Key'] } },
+      },
+      Operation: {
+        COSPutObjectCopy: { TargetResource: `qcs::cos:${REGION}:uid/${APPID}:backup-${APPID}` },
+      },
+      Priority: 10,
+      Report: { Enabled: false },
+      RoleArn: `qcs::cam::uin/${UIN}:roleName/COSBatch`,
+    },
+  },
+};
+
 describe('other providers', () => {
   it('a Qiniu pfop chain: the notification comes back to jobhook with the lineage, and is verified', async () => {
     await start([PFOP_RULE], { verifiedOn: { type: 'qiniu.pfop.*' } });
@@ -679,35 +704,7 @@ describe('other providers', () => {
   });
 
   it('a COS batch copy: polled from submission, its terminal event with channel poll and the lineage', async () => {
-    await start(
-      [
-        {
-          name: 'copy',
-          on: { type: 'tencent.ci.job.succeeded', data: { tag: 'FileUncompress' } },
-          submit: {
-            api: 'tencent-cos-batch.job',
-            region: REGION,
-            request: {
-              ConfirmationRequired: false,
-              Manifest: {
-                Location: {
-                  ETag: '"e1"',
-                  ObjectArn: `qcs::cos:${REGION}:uid/${APPID}:${BUCKET}/manifest.csv`,
-                },
-                Spec: { Format: 'COSBatchOperations_CSV_V1', Fields: { member: ['Bucket', 'Key'] } },
-              },
-              Operation: {
-                COSPutObjectCopy: { TargetResource: `qcs::cos:${REGION}:uid/${APPID}:backup-${APPID}` },
-              },
-              Priority: 10,
-              Report: { Enabled: false },
-              RoleArn: `qcs::cam::uin/${UIN}:roleName/COSBatch`,
-            },
-          },
-        },
-      ],
-      { verifiedOn: { type: 'tencent.cos.batch.succeeded' } },
-    );
+    await start([COPY_RULE], { verifiedOn: { type: 'tencent.cos.batch.succeeded' } });
     const cause = await uncompressed(jobId(31));
     const batch = await until(
       () =>
@@ -848,6 +845,20 @@ describe('ctx.describe and ctx.submit in a handler’s own code', () => {
     const submitted = await eventsOfType('jobhook.job.submitted');
     expect(submitted.map((e) => e.subject).sort()).toEqual(jobs.map((j) => j.id).sort());
   });
+});
+
+describe('COS batch: lost and 5xx-after-the-work answers', () => {
+  for (const knob of ['lose', 'errorAfter'] as const)
+    it(`${knob}: the retry finds the job (ClientRequestToken, Description), exactly one job`, async () => {
+      await start([{ ...COPY_RULE, retry: FAST_RETRY }]);
+      await setFaults({ [knob]: { 'cos-batch.create-job': 1 } });
+      const cause = await uncompressed(jobId(knob === 'lose' ? 90 : 91));
+      const [submitted] = await firstOf('jobhook.job.submitted');
+      const jobs = (await simJobs()).filter((j) => j.kind === 'batch');
+      expect(jobs).toHaveLength(1);
+      expect(submitted!.data).toMatchObject({ jobId: jobs[0]!.id, causationId: cause.id });
+      expect(await deadLetters()).toEqual([]);
+    });
 });
 
 describe('submit.rate', () => {
