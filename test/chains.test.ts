@@ -279,7 +279,9 @@ describe('the FileUncompress → FileCompress → FileHashCode chain', () => {
     expect(verified!.data).toMatchObject({ verified: { state: 'succeeded' } });
     expect(verified).toMatchObject({ causationid: unzip!.id, correlationid: unzip!.id });
 
-    const jobs = await simJobs();
+    const { jobs, requests } = await simState();
+    // One re-query for the FileCompress event, shared by the two targets that verify it.
+    expect(requests['ci.describe-job']).toBe(1);
     expect(jobs.map((job) => [job.tag, job.createRequests])).toEqual([
       ['FileUncompress', 1],
       ['FileCompress', 1],
@@ -627,6 +629,18 @@ describe('provider errors on submit', () => {
       error: { code: 'TemplateUnresolved' },
     });
     expect((await simState()).requests['ci.create-job'] ?? 0).toBe(0);
+  });
+
+  it('the window of an api without look-up: a 5xx after the work of qiniu.pfop is retried, and makes a second job', async () => {
+    // docs/chains.md, "Once only": a 5xx is retried where the job cannot be looked up. When this changes, change
+    // the docs with it.
+    await start([PFOP_RULE]);
+    await setFaults({ errorAfter: { 'qiniu.pfop': 1 } });
+    await uncompressed(jobId(27));
+    const [submitted] = await firstOf('jobhook.job.submitted');
+    const jobs = (await simJobs()).filter((j) => j.kind === 'pfop');
+    expect(jobs).toHaveLength(2);
+    expect(submitted!.data).toMatchObject({ jobId: jobs[1]!.id });
   });
 
   it('a lost answer of qiniu.pfop (no look-up): SubmitOutcomeUnknown in jobhook-dead, never submitted twice', async () => {
