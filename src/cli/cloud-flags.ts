@@ -1,17 +1,10 @@
-import { InvalidArgumentError } from 'commander';
+import { Option } from 'commander';
 import { z } from 'zod';
 import type { CiQueueKind } from '../providers/tencent-ci/client.js';
+import { reading } from './flag-reader.js';
 
 /** A bucket (`name-appid`) or region as the endpoint templates take them: a plain name. */
 const Name = z.string().regex(/^[A-Za-z0-9._-]+$/);
-
-const reading =
-  <T>(schema: z.ZodType<T>, what: string) =>
-  (value: string): T => {
-    const parsed = schema.safeParse(value);
-    if (!parsed.success) throw new InvalidArgumentError(what);
-    return parsed.data;
-  };
 
 export const bucketFlag = reading(Name, 'a bucket as CI names it, name-appid (letters, digits, . _ -)');
 export const regionFlag = reading(Name, 'a region, e.g. ap-guangzhou');
@@ -43,3 +36,11 @@ export const statesFlag = reading(
 
 /** A text filter (`--name`, `--workflow-id`): not empty. */
 export const textFlag = reading(z.string().min(1), 'not empty');
+
+/** `--bucket` and `--region`, both required: the CI host (`{bucket}.ci.{region}`) of the commands that call CI. */
+export const bucketOption = () =>
+  new Option('--bucket <bucket>', 'the bucket, name-appid').makeOptionMandatory().argParser(bucketFlag);
+export const regionOption = () =>
+  new Option('--region <region>', 'its region, e.g. ap-guangzhou')
+    .makeOptionMandatory()
+    .argParser(regionFlag);

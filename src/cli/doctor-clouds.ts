@@ -15,70 +15,70 @@ const CLOUD_TIMEOUT_MS = 10_000;
 
 const failed = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
+/** One call: ok when it answers (or `accepted` says its refusal proves the signature), else the failure. */
+async function probe(
+  check: string,
+  where: string,
+  call: () => Promise<unknown>,
+  accepted: (error: unknown) => string | undefined = () => undefined,
+): Promise<Check> {
+  try {
+    await call();
+    return { check, status: 'ok', message: `${where}: signature accepted` };
+  } catch (error) {
+    const proof = accepted(error);
+    return proof === undefined
+      ? { check, status: 'fail', message: `${where}: ${failed(error)}` }
+      : { check, status: 'ok', message: `${where}: ${proof}` };
+  }
+}
+
 /** One signed read-only call per provider whose credentials are set (docs/clouds.md). */
 export async function cloudChecks(
   config: CloudsConfig,
   target: { readonly bucket?: string | undefined; readonly region?: string | undefined },
 ): Promise<Check[]> {
   const clouds = createClouds({ ...config, timeoutMs: Math.min(config.timeoutMs, CLOUD_TIMEOUT_MS) });
-  const checks: Check[] = [];
-  const ci = clouds.tencentCi;
-  if (ci === undefined)
-    checks.push({
-      check: 'tencent-ci',
-      status: 'warn',
-      message: 'not configured (TENCENTCLOUD_SECRET_ID/KEY)',
-    });
-  else if (target.bucket === undefined || target.region === undefined)
-    checks.push({
-      check: 'tencent-ci',
-      status: 'warn',
-      message: 'key set, not checked: give --bucket and --region (doctor calls GET /queue?pageSize=1 there)',
-    });
-  else {
-    const where = `GET /queue?pageSize=1 on ${target.bucket} (${target.region})`;
-    try {
-      await ci.describeQueues('media', { bucket: target.bucket, region: target.region }, { pageSize: '1' });
-      checks.push({ check: 'tencent-ci', status: 'ok', message: `${where}: signature accepted` });
-    } catch (error) {
-      checks.push({ check: 'tencent-ci', status: 'fail', message: `${where}: ${failed(error)}` });
-    }
-  }
-  const batch = clouds.cosBatch;
-  if (batch === undefined)
-    checks.push({
-      check: 'tencent-cos-batch',
-      status: 'warn',
-      message: 'not configured (TENCENTCLOUD_SECRET_ID/KEY, TENCENTCLOUD_APPID and TENCENTCLOUD_UIN)',
-    });
-  else {
-    const region = target.region ?? DEFAULT_BATCH_REGION;
-    const where = `GET /jobs?maxResults=1 in ${region}${target.region === undefined ? ' (no --region given)' : ''}`;
-    try {
-      await batch.listJobs(region, { maxResults: 1 });
-      checks.push({ check: 'tencent-cos-batch', status: 'ok', message: `${where}: signature accepted` });
-    } catch (error) {
-      checks.push({ check: 'tencent-cos-batch', status: 'fail', message: `${where}: ${failed(error)}` });
-    }
-  }
-  const qiniu = clouds.qiniu;
-  if (qiniu === undefined)
-    checks.push({ check: 'qiniu', status: 'warn', message: 'not configured (QINIU_ACCESS_KEY/SECRET_KEY)' });
-  else {
-    const where = 'GET /status/get/prefop of a made-up id';
-    try {
-      await qiniu.prefop(NO_SUCH_ID);
-      checks.push({ check: 'qiniu', status: 'ok', message: `${where}: answered` });
-    } catch (error) {
-      checks.push(
-        isCloudError(error) && error.status === 612
-          ? { check: 'qiniu', status: 'ok', message: `${where}: 612 no such id, the signature was accepted` }
-          : { check: 'qiniu', status: 'fail', message: `${where}: ${failed(error)}` },
-      );
-    }
-  }
-  return checks;
+  const { tencentCi: ci, cosBatch: batch, qiniu } = clouds;
+  const { bucket, region } = target;
+  const batchRegion = region ?? DEFAULT_BATCH_REGION;
+  return Promise.all([
+    ci === undefined
+      ? warn('tencent-ci', 'not configured (TENCENTCLOUD_SECRET_ID/KEY)')
+      : bucket === undefined || region === undefined
+        ? warn(
+            'tencent-ci',
+            'key set, not checked: give --bucket and --region (doctor calls GET /queue?pageSize=1 there)',
+          )
+        : probe('tencent-ci', `GET /queue?pageSize=1 on ${bucket} (${region})`, () =>
+            ci.describeQueues('media', { bucket, region }, { pageSize: '1' }),
+          ),
+    batch === undefined
+      ? warn(
+          'tencent-cos-batch',
+          'not configured (TENCENTCLOUD_SECRET_ID/KEY, TENCENTCLOUD_APPID and TENCENTCLOUD_UIN)',
+        )
+      : probe(
+          'tencent-cos-batch',
+          `GET /jobs?maxResults=1 in ${batchRegion}${region === undefined ? ' (no --region given)' : ''}`,
+          () => batch.listJobs(batchRegion, { maxResults: 1 }),
+        ),
+    qiniu === undefined
+      ? warn('qiniu', 'not configured (QINIU_ACCESS_KEY/SECRET_KEY)')
+      : probe(
+          'qiniu',
+          'GET /status/get/prefop of a made-up id',
+          () => qiniu.prefop(NO_SUCH_ID),
+          (error) =>
+            isCloudError(error) && error.status === 612
+              ? '612 no such id, the signature was accepted'
+              : undefined,
+        ),
+  ]);
 }
+
+const warn = (check: string, message: string): Promise<Check> =>
+  Promise.resolve({ check, status: 'warn', message });
 
 /** `GET <public URL>/healthz` answers 200. */
 export async function publicUrlCheck(publicUrl: string | undefined): Promise<Check> {

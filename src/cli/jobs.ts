@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { CliEnvironment } from './context.js';
-import { bucketFlag, jobIdFlag, limitFlag, regionFlag, statesFlag, textFlag } from './cloud-flags.js';
+import { bucketOption, jobIdFlag, limitFlag, regionOption, statesFlag, textFlag } from './cloud-flags.js';
 import type { JobsListOptions, JobsOptions } from './jobs-run.js';
 import type { Finish } from './program.js';
 import { parseSince } from './since.js';
@@ -22,14 +22,8 @@ Examples:
 function target(command: Command): Command {
   return command
     .addOption(new Option('--inventory', 'CI inventory trigger jobs').makeOptionMandatory())
-    .addOption(
-      new Option('--bucket <bucket>', 'the bucket, name-appid').makeOptionMandatory().argParser(bucketFlag),
-    )
-    .addOption(
-      new Option('--region <region>', 'its region, e.g. ap-guangzhou')
-        .makeOptionMandatory()
-        .argParser(regionFlag),
-    )
+    .addOption(bucketOption())
+    .addOption(regionOption())
     .option('--json', 'machine-readable output');
 }
 

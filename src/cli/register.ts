@@ -1,6 +1,6 @@
 import { Argument, Option, type Command } from 'commander';
 import type { CliEnvironment } from './context.js';
-import { bucketFlag, queueIdFlag, queueKindFlag, regionFlag, resultFormatFlag } from './cloud-flags.js';
+import { bucketOption, queueIdFlag, queueKindFlag, regionOption, resultFormatFlag } from './cloud-flags.js';
 import { EXIT } from './output.js';
 import type { Finish } from './program.js';
 import type { RegisterOptions } from './register-run.js';
@@ -25,14 +25,8 @@ export function addRegisterCommand(program: Command, cli: CliEnvironment, finish
     .command('register')
     .description("point a cloud's notifications at jobhook: a Tencent CI queue's NotifyConfig")
     .addArgument(new Argument('<provider>', 'the cloud').choices(['tencent-ci']))
-    .addOption(
-      new Option('--bucket <bucket>', 'the bucket, name-appid').makeOptionMandatory().argParser(bucketFlag),
-    )
-    .addOption(
-      new Option('--region <region>', 'its region, e.g. ap-guangzhou')
-        .makeOptionMandatory()
-        .argParser(regionFlag),
-    )
+    .addOption(bucketOption())
+    .addOption(regionOption())
     .addOption(
       new Option('--queue <id>', 'the queue id (QueueId)').makeOptionMandatory().argParser(queueIdFlag),
     )
