@@ -9,6 +9,7 @@ import { storedJobs } from '../src/cli/stored-jobs.js';
 import { handlerQueue } from '../src/queue/queues.js';
 import { flush, startJobhook, withToken, type RunningJobhook } from './helpers/jobhook.js';
 import { freePort, RedisServer } from './helpers/redis-server.js';
+import { jsonOf, runJobhook, type CliResult } from './helpers/run-cli.js';
 
 const root = join(import.meta.dirname, '..');
 const fixtures = join(root, 'src/providers/tencent-ci/fixtures');
@@ -26,12 +27,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-interface Result {
-  /** null: the program did not exit by itself within the time allowed and was killed. */
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+type Result = CliResult;
 
 /** The real program, as `npx jobhook …` runs it (through tsx, from the repository root), against the private Redis. */
 function jobhook(
@@ -39,39 +35,14 @@ function jobhook(
   env: Record<string, string> = {},
   timeoutMs = 30_000,
 ): Promise<Result> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      REDIS_URL: redis.url,
-      JOBHOOK_DATA_DIR: dir,
-      JOBHOOK_TOKENS: 'cli-test-token',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  return new Promise((resolve) => {
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runJobhook(
+    args,
+    { REDIS_URL: redis.url, JOBHOOK_DATA_DIR: dir, JOBHOOK_TOKENS: 'cli-test-token', ...env },
+    timeoutMs,
+  );
 }
 
-/** `--json` output, parsed; fails with the program's output when it is not JSON. */
-function json(result: Result): unknown {
-  try {
-    return JSON.parse(result.stdout);
-  } catch {
-    throw new Error(`not JSON (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
-  }
-}
+const json = jsonOf;
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

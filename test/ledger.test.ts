@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DeadLetters } from '../src/queue/dead-letters.js';
 import { isMarker, Ledger, submitMarker, type LedgerJob } from '../src/queue/ledger.js';
 import { createRedis } from '../src/redis/connect.js';
 import { RedisServer } from './helpers/redis-server.js';
@@ -177,5 +178,37 @@ describe('the job ledger', () => {
     expect(await redis.pttl(`bull:jobhook-ledger:job:tencent-ci:${entries[0]!.jobId}`)).toBeGreaterThan(
       RETENTION_MS - 60_000,
     );
+  });
+});
+
+describe('retrying a SubmitOutcomeUnknown dead letter', () => {
+  it('forgets the intent its message names, so the retried run submits again; other entries keep theirs', async () => {
+    const letters = new DeadLetters(redis, 'bull');
+    const marker = submitMarker('cause-2', 'hash-archives');
+    const other = submitMarker('cause-3', 'hash-archives');
+    const intent = {
+      provider: 'qiniu',
+      api: 'qiniu.pfop',
+      handler: 'hash-archives',
+      causationId: 'c',
+      correlationId: 'c',
+    };
+    for (const m of [marker, other]) expect(await ledger.begin(m, intent)).toBeUndefined();
+    const event = { id: 'cause-2', type: 'tencent.ci.job.succeeded', source: '/tencent-ci', data: {} };
+    const entry = (code: string, m: string) => ({
+      handler: 'hash-archives',
+      event: event as never,
+      attempts: 2,
+      error: { name: 'NonRetryableError', message: `qiniu.pfop: lost (marker ${m})`, code },
+      failedAt: new Date().toISOString(),
+    });
+    await letters.add('cause-2', entry('SubmitOutcomeUnknown', marker));
+    await letters.add('cause-3', entry('Refused', other));
+    for (const job of await letters.queue.getJobs(['waiting', 'delayed', 'completed', 'failed']))
+      await letters.retry(job, { attempts: 1 });
+    // The unknown one: a new begin finds no intent (it may submit); the refused one's intent is untouched.
+    expect(await ledger.begin(marker, intent)).toBeUndefined();
+    expect(await ledger.begin(other, intent)).toMatchObject({ status: 'calling' });
+    await letters.close();
   });
 });

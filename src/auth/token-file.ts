@@ -30,6 +30,17 @@ export async function loadOrCreateToken(dataDir: string): Promise<StoredToken> {
   return { token, created: true, path };
 }
 
+/** The token kept in the data directory, or undefined when there is none yet; never creates one. */
+export async function readStoredToken(dataDir: string): Promise<string | undefined> {
+  try {
+    const token = (await readFile(join(dataDir, 'token'), 'utf8')).trim();
+    return token === '' ? undefined : token;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
 const isNotFound = (error: unknown): boolean =>
   error instanceof Error && 'code' in error && error.code === 'ENOENT';
 const isExists = (error: unknown): boolean =>

@@ -3,7 +3,10 @@ import { Command, CommanderError } from 'commander';
 import { z } from 'zod';
 import type { CliEnvironment } from './context.js';
 import { addDlqCommand } from './dlq.js';
+import { addDoctorCommand } from './doctor.js';
+import { addJobsCommand } from './jobs.js';
 import { CliFailure, EXIT, type ExitCode } from './output.js';
+import { addRegisterCommand } from './register.js';
 import { addReplayCommand } from './replay.js';
 import { addServeCommand } from './serve.js';
 import { addSimCommand } from './sim.js';
@@ -20,6 +23,9 @@ Examples:
   $ jobhook                                  # the service, as npm start
   $ jobhook dlq list --json
   $ jobhook replay --type 'tencent.ci.job.*' --since 2h --dry-run
+  $ jobhook register tencent-ci --bucket media-1250000000 --region ap-guangzhou --queue p0123…
+  $ jobhook jobs list --inventory --bucket media-1250000000 --region ap-guangzhou --since 1d
+  $ jobhook doctor                           # configuration, Redis, credentials, the public URL
   $ jobhook sim --port 9000                  # a local stand-in for the cloud APIs (docs/simulator.md)
 `;
 
@@ -51,6 +57,9 @@ export function buildProgram(cli: CliEnvironment, finish: Finish): Command {
   addServeCommand(program, cli);
   addDlqCommand(program, cli, finish);
   addReplayCommand(program, cli, finish);
+  addRegisterCommand(program, cli, finish);
+  addJobsCommand(program, cli, finish);
+  addDoctorCommand(program, cli, finish);
   addSimCommand(program, cli);
   return program;
 }

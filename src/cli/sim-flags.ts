@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { z } from 'zod';
 import { SIM_APIS } from '../sim/apis.js';
+import { reading } from './flag-reader.js';
 import type { FaultsInput } from '../sim/faults.js';
 import { SimOptionsSchema, type SimOptions } from '../sim/options.js';
 
@@ -28,14 +29,6 @@ export interface SimFlags {
   readonly qiniuAccessKey?: string;
   readonly qiniuSecretKey?: string;
 }
-
-const reading =
-  <T>(schema: z.ZodType<T>, what: string) =>
-  (value: string): T => {
-    const parsed = schema.safeParse(value);
-    if (!parsed.success) throw new InvalidArgumentError(what);
-    return parsed.data;
-  };
 
 export const integerFlag = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   reading(

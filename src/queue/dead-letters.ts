@@ -2,6 +2,7 @@ import { Queue, type Job, type JobsOptions } from 'bullmq';
 import type { AnyEvent } from '../events/types.js';
 import type { ErrorSummary } from '../handlers/errors.js';
 import type { RedisClient } from '../redis/connect.js';
+import { intentKeyOf, markersIn } from './ledger.js';
 import { DEAD_QUEUE, handlerQueue } from './queues.js';
 
 /** A run that exhausted its attempts or was stopped (CONTRACT.md §5.6): the data of its `jobhook-dead` job. */
@@ -81,8 +82,17 @@ export class DeadLetters {
    * its deduplication key), a new run with the same job id and the handler's current options is added, then the
    * entry is removed. Repeating it after a crash half-way adds no second run while the first waits.
    */
+  /**
+   * Runs a dead run again, as a new first attempt. A `SubmitOutcomeUnknown` entry's submission intent is forgotten
+   * first: retrying it says that the provider has no such job (checked by whoever retries), so it is submitted again.
+   */
   async retry(job: Job<DeadLetter>, options: JobsOptions): Promise<void> {
     const { handler, event } = job.data;
+    if (job.data.error.code === 'SubmitOutcomeUnknown') {
+      const markers = markersIn(job.data.error.message);
+      if (markers.length > 0)
+        await this.redis.del(...markers.map((marker) => intentKeyOf(this.prefix, marker)));
+    }
     const runJobId = runJobIdOf(job.id ?? '', handler);
     const queue = this.handlerQueue(handler);
     try {

@@ -124,6 +124,16 @@ redis.call("PEXPIRE", KEYS[1], ARGV[1])
 return false
 `;
 
+/** The key of a submission's intent (by its marker), under BullMQ's key prefix. */
+export const intentKeyOf = (prefix: string, marker: string): string =>
+  `${prefix}:jobhook-ledger:intent:${marker}`;
+
+/** The markers named in a text (a `SubmitOutcomeUnknown` message names its submission's). */
+export const markersIn = (text: string): string[] =>
+  [...text.matchAll(/jobhook-[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/g)].map(
+    (m) => m[0],
+  );
+
 export interface LedgerOptions {
   readonly redis: RedisClient;
   /** BullMQ's key prefix; the ledger's keys are `<prefix>:jobhook-ledger:…`. */
@@ -167,7 +177,7 @@ export class Ledger {
   }
 
   private intentKey(marker: string): string {
-    return `${this.keyPrefix}intent:${marker}`;
+    return intentKeyOf(this.options.prefix, marker);
   }
 
   /**

@@ -152,7 +152,10 @@ export function createSubmitter(options: SubmitterOptions) {
     };
 
     const unknown = (why: string): NonRetryableError =>
-      new NonRetryableError(`${api}: ${why}; it is not submitted again`, { code: 'SubmitOutcomeUnknown' });
+      new NonRetryableError(
+        `${api}: ${why}; it is not submitted again (marker ${marker}; \`jobhook dlq retry\` submits it again)`,
+        { code: 'SubmitOutcomeUnknown' },
+      );
 
     const earlier = await ledger.begin(marker, {
       provider: info.provider,
