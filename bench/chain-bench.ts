@@ -207,7 +207,10 @@ async function startChainWorker(
   }
   return startJobhookWorker({
     root: deps.root,
-    nodeFlags: deps.nodeFlags,
+    nodeFlags: [
+      ...deps.nodeFlags,
+      ...(process.env['BENCH_PROF'] ? ['--cpu-prof', '--cpu-prof-dir', process.env['BENCH_PROF']] : []),
+    ],
     redisUrl: deps.redis.url,
     dataDir: deps.dataDir,
     config,

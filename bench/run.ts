@@ -802,7 +802,7 @@ only verification and submission are measured; the run checks at the simulator (
 exactly one FileCompress job per chain. The table shows chains per second, the cores the worker used and chains per
 second per core, and the simulator's cores (near 1, the simulator was the limit rather than the worker: it runs
 on the core it shares with Redis and the load generator), medians over the rounds. \`BENCH_ONLY=chains\` runs the chain cells alone and writes nothing;
-\`BENCH_CHAINS\` and \`BENCH_CHAIN_CONCURRENCY\` change the chains per cell and the chains in flight.
+\`BENCH_CHAINS\` and \`BENCH_CHAIN_CONCURRENCY\` change the chains per cell and the chains in flight; \`BENCH_PROF=<dir>\` profiles the jobhook worker here too.
 
 The numbers assume the benchmark has the machine to itself. For every cell the script also measures the CPU
 used by the server, by the load generator and by processes that are not the benchmark's, waits briefly (15 s
