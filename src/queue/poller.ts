@@ -144,7 +144,9 @@ export function startPoller(options: PollerOptions): Worker<PollData> {
       if (described.found && described.events.length > 0)
         await store.storeEvents(described.events.map(encodeEvent));
       if (described.found && isTerminal(described.state)) {
-        await ledger.advance(entry.provider, entry.jobId, described.state, Date.now());
+        // At the polled events' own time: their dispatch asks the ledger with it, and a terminal state recorded
+        // later than that would make them stale (no handler run, no subscription copy).
+        await ledger.advance(entry.provider, entry.jobId, described.state, eventsTime(described.events));
         return;
       }
       return later(job, token, next(job.data));
@@ -161,6 +163,12 @@ export function startPoller(options: PollerOptions): Worker<PollData> {
   );
   worker.on('error', (error) => logger.warn({ err: error.message }, 'poller error'));
   return worker;
+}
+
+/** The latest `time` of the polled events; now when they have none. */
+function eventsTime(events: readonly JobhookEvent[]): number {
+  const times = events.map((event) => Date.parse(event.time)).filter(Number.isFinite);
+  return times.length === 0 ? Date.now() : Math.max(...times);
 }
 
 const next = (data: PollData): PollData => ({
