@@ -73,3 +73,12 @@ export interface NaiveWorkerSpec {
   readonly handlerConcurrency: number;
   readonly targets: readonly MixTarget[];
 }
+
+/** What the naive chain handler (naive-chain.ts) runs; passed as JSON in BENCH_NAIVE_CHAIN. */
+export interface NaiveChainSpec {
+  readonly redisUrl: string;
+  /** The simulator's base URL (`http://127.0.0.1:<port>`). */
+  readonly simUrl: string;
+  readonly concurrency: number;
+  readonly credentials: { readonly secretId: string; readonly secretKey: string };
+}

@@ -52,6 +52,8 @@ import {
 } from './lib/report.js';
 import { median, percentile } from './lib/stats.js';
 import { workerTable, workerVerdict } from './lib/worker-report.js';
+import { chainTable, chainVerdict } from './lib/chain-report.js';
+import { measureChains, type ChainBenchDeps, type ChainBenchSettings } from './chain-bench.js';
 import { measureWorkers, type WorkerBenchDeps, type WorkerBenchSettings } from './worker-bench.js';
 import type { LoadResult, LoadSpec, WorkerSpec } from './protocol.js';
 
@@ -75,8 +77,9 @@ interface Settings {
   /** The Tencent CI fixture pair (<name>.xml and <name>.json) every request is made from. */
   readonly fixture: string;
   readonly workers: WorkerBenchSettings;
-  /** `BENCH_ONLY=workers`. */
-  readonly workersOnly: boolean;
+  readonly chains: ChainBenchSettings;
+  /** `BENCH_ONLY=workers` or `BENCH_ONLY=chains`: those cells alone; `all` otherwise. */
+  readonly only: 'all' | 'workers' | 'chains';
 }
 
 function readSettings(): Settings {
@@ -98,7 +101,7 @@ function readSettings(): Settings {
     drainEvents: quick ? 20_000 : 50_000,
     quietBudgetSeconds: quick ? 10 : Number(process.env['BENCH_QUIET_WAIT'] ?? 15),
     fixture: process.env['BENCH_FIXTURE'] ?? 'transcode-succeeded',
-    workersOnly: process.env['BENCH_ONLY'] === 'workers',
+    only: onlyOf(process.env['BENCH_ONLY']),
     workers: {
       rounds: quick ? 1 : Math.round(positive('BENCH_ROUNDS', 3)),
       dispatchEvents: quick ? 5000 : 20_000,
@@ -109,7 +112,20 @@ function readSettings(): Settings {
       saturationConnections: 50,
       quietBudgetSeconds: quick ? 5 : 15,
     },
+    chains: {
+      rounds: quick ? 1 : Math.round(positive('BENCH_ROUNDS', 3)),
+      chains: quick ? 500 : Math.round(positive('BENCH_CHAINS', 2000)),
+      concurrency: Math.round(positive('BENCH_CHAIN_CONCURRENCY', 32)),
+      simDelayMs: 20,
+      quietBudgetSeconds: quick ? 5 : 15,
+    },
   };
+}
+
+function onlyOf(value: string | undefined): Settings['only'] {
+  if (value === undefined || value === '') return 'all';
+  if (value === 'workers' || value === 'chains') return value;
+  throw new Error('BENCH_ONLY must be workers or chains');
 }
 
 /** A server under test in one round: which program, which body, how many HTTP processes, pinned or not. */
@@ -531,7 +547,8 @@ async function benchmark(ctx: Context, began: number): Promise<void> {
       `${settings.rounds} round(s) × ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s per cell`,
   );
   if (!cluster) log('cluster mode not available (no JOBHOOK_HTTP_PROCESSES in src/config.ts)');
-  if (settings.workersOnly) return benchmarkWorkers(ctx);
+  if (settings.only === 'workers') return benchmarkWorkers(ctx);
+  if (settings.only === 'chains') return benchmarkChains(ctx);
   for (let round = 1; round <= settings.rounds; round++) {
     log(`round ${round}/${settings.rounds}`);
     for (const run of roundRuns(ctx, round, cluster)) await measureServer(ctx, run, round);
@@ -541,14 +558,17 @@ async function benchmark(ctx: Context, began: number): Promise<void> {
   const drain = sample === undefined ? undefined : await measureDrain(ctx, sample);
   const extras: Extras = { handoff, drain, cluster: clusterResult(ctx, cluster) };
   const workers = sample === undefined ? undefined : await measureWorkers(workerDeps(ctx, sample));
+  const chains = await measureChains(chainDeps(ctx));
   const results = summarize(cellsWhere(ctx, true));
   const checks = [
     ...verdict(results, RSS_LIMIT_MB),
     ...(workers === undefined ? [] : workerVerdict(workers)),
+    ...chainVerdict(chains),
   ];
   const report: Report = {
     machine: await machine(ctx),
     workers,
+    chains,
     settings: {
       ...settingsLine(settings),
       connections: settings.connections.join(','),
@@ -580,10 +600,24 @@ async function benchmarkWorkers(ctx: Context): Promise<void> {
   for (const line of verdictLines(workerVerdict(workers))) log(line);
 }
 
-/** The settings as flat values for the report (the worker settings as one line). */
-function settingsLine({ workers, ...rest }: Settings): Omit<Settings, 'workers'> & { workers: string } {
+/** `BENCH_ONLY=chains`: the chain cells alone, printed and written nowhere (for working on chains). */
+async function benchmarkChains(ctx: Context): Promise<void> {
+  const chains = await measureChains(chainDeps(ctx));
+  log(`\n${chainTable(chains)}\n`);
+  for (const line of verdictLines(chainVerdict(chains))) log(line);
+}
+
+/** The settings as flat values for the report (the worker and chain settings as one line each). */
+function settingsLine({
+  workers,
+  chains,
+  ...rest
+}: Settings): Omit<Settings, 'workers' | 'chains'> & { workers: string; chains: string } {
   return {
     ...rest,
+    chains:
+      `${chains.rounds} round(s); ${chains.chains} chains, ${chains.concurrency} in flight, simulator ` +
+      `--delay ${chains.simDelayMs}`,
     workers:
       `${workers.rounds} round(s); dispatch ${workers.dispatchEvents} events; ${workers.latencyCallbacks} callbacks ` +
       `(after ${workers.warmupCallbacks}) at ${workers.rate}/s over ${workers.rateConnections} connections and at ` +
@@ -591,20 +625,27 @@ function settingsLine({ workers, ...rest }: Settings): Omit<Settings, 'workers'>
   };
 }
 
-function workerDeps(ctx: Context, sample: SampleJob): WorkerBenchDeps {
+/** What the worker and the chain benchmarks both get: Redis, cores, directories, logs, jobhook's receiver. */
+function sharedDeps(ctx: Context) {
   const receiver: Run = { target: 'jobhook', format: 'xml', processes: 1, pinned: true, connections: [] };
   return {
-    settings: ctx.settings.workers,
     redis: ctx.redis,
     pinning: ctx.pinning,
     root: ROOT,
     childDir: ctx.childDir,
     dataDir: ctx.dataDir,
     nodeFlags: startFlags(),
-    sample,
     log,
-    warn: (message) => warn(ctx, message),
-    startReceiver: (cpu) => startServer(ctx, receiver, cpu),
+    warn: (message: string) => warn(ctx, message),
+    startReceiver: (cpu: string | undefined) => startServer(ctx, receiver, cpu),
+  };
+}
+
+function workerDeps(ctx: Context, sample: SampleJob): WorkerBenchDeps {
+  return {
+    ...sharedDeps(ctx),
+    settings: ctx.settings.workers,
+    sample,
     // Not pinned: the latency cells let the scheduler place every process (see worker-bench.ts).
     sendCallbacks: (port, connections, amount, rate) =>
       runLoad(
@@ -617,6 +658,14 @@ function workerDeps(ctx: Context, sample: SampleJob): WorkerBenchDeps {
         },
         undefined,
       ),
+  };
+}
+
+function chainDeps(ctx: Context): ChainBenchDeps {
+  return {
+    ...sharedDeps(ctx),
+    settings: ctx.settings.chains,
+    callbackUrl: (port) => `http://127.0.0.1:${port}${ROUTE}?token=${ctx.token}`,
   };
 }
 
@@ -637,6 +686,8 @@ function publish(report: Report): void {
   for (const line of extrasLines(report.extras)) log(line);
   if (report.workers !== undefined)
     log(`\nWorkers (3 handlers + 2 subscriptions):\n\n${workerTable(report.workers)}`);
+  if (report.chains !== undefined)
+    log(`\nChains (verify + submit + ledger, one worker process):\n\n${chainTable(report.chains)}`);
   if (report.warnings.length > 0) log(`\n${report.warnings.length} warning(s); see above and latest.json`);
 }
 
@@ -669,6 +720,15 @@ function docSection(report: Report): string {
             `medians over the rounds, RSS the highest peak of any worker process:`,
           '',
           workerTable(report.workers),
+        ]),
+    ...(report.chains === undefined
+      ? []
+      : [
+          '',
+          `Chains: jobhook's worker role (a \`submit\` rule with \`verify: true\`) against the naive chain handler ` +
+            `(${String(s['chains'])}); medians over the rounds, RSS the highest peak:`,
+          '',
+          chainTable(report.chains),
         ]),
     ...(report.warnings.length > 0
       ? [
@@ -727,6 +787,22 @@ event matches 3 of the 5 targets, a failed one 2. Three measurements, interleave
 \`BENCH_ONLY=workers\` runs the worker cells alone and writes nothing; \`BENCH_WORKER_RATE\` and
 \`BENCH_DISPATCH_CONCURRENCY\` change the rate and both workers' dispatch concurrency; \`BENCH_PROF=<dir>\` writes a CPU
 profile of each jobhook worker process there.
+
+The chain side (\`bench/chain-bench.ts\`) measures how many chains per second one worker process sustains against
+the simulator (\`jobhook sim --delay 20\`, on the other core with Redis): jobhook's worker role with one \`submit\` rule
+and \`verify: true\` — the FileUncompress job described at the provider, the FileCompress follow-up submitted once
+only (intent and outcome in the ledger, the marker in \`UserData\`), \`jobhook.job.submitted\` stored — beside a **naive
+chain handler** (\`bench/naive-chain.ts\`): a BullMQ \`Worker\` on \`jobhook-events\` that describes the job with \`fetch\`
+(signed with jobhook's COS signer), checks \`Success\` and submits the follow-up with \`fetch\`, with no ledger, no
+once-only and no correlation. Both keep 32 chains in flight (the naive worker's concurrency, jobhook's handler
+concurrency). In each cell 2 000 FileUncompress jobs are run at the simulator and their callbacks stored by
+jobhook's receiver into a paused \`jobhook-events\`; the worker is started on the server core, the queue let go, and
+the clock stops when every event (and, for jobhook, every handler run) is done. The follow-ups name no callback, so
+only verification and submission are measured; the run checks at the simulator (\`GET /_sim/jobs\`) that it received
+exactly one FileCompress job per chain. The table shows chains per second, the cores the worker used and chains per
+second per core, and the simulator's cores (near 1, the simulator was the limit rather than the worker: it runs
+on the core it shares with Redis and the load generator), medians over the rounds. \`BENCH_ONLY=chains\` runs the chain cells alone and writes nothing;
+\`BENCH_CHAINS\` and \`BENCH_CHAIN_CONCURRENCY\` change the chains per cell and the chains in flight; \`BENCH_PROF=<dir>\` profiles the jobhook worker here too.
 
 The numbers assume the benchmark has the machine to itself. For every cell the script also measures the CPU
 used by the server, by the load generator and by processes that are not the benchmark's, waits briefly (15 s

@@ -15,18 +15,8 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { cpuUse, snapshot, waitForQuiet } from './lib/cpu.js';
 import { preload, type SampleJob } from './lib/events.js';
-import {
-  collectLogs,
-  freePort,
-  nextMessage,
-  peakRssMb,
-  setAffinity,
-  sleep,
-  start,
-  stop,
-  waitForHttp,
-  type Pinning,
-} from './lib/proc.js';
+import { peakRssMb, setAffinity, sleep, stop, type Pinning } from './lib/proc.js';
+import { startJobhookWorker, startNaiveWorker } from './lib/jobhook-worker.js';
 import type { PrivateRedis } from './lib/redis.js';
 import { median, percentile } from './lib/stats.js';
 import type {
@@ -142,48 +132,28 @@ async function startWorker(
       handlerConcurrency: HANDLER_CONCURRENCY,
       targets: MIX,
     };
-    const child = start(
-      'node',
-      [join(deps.childDir, 'naive-worker.js')],
-      {
-        cwd: deps.root,
-        env: { ...env, BENCH_NAIVE_WORKER: JSON.stringify(spec) },
-        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      },
+    return startNaiveWorker({
+      root: deps.root,
+      childDir: deps.childDir,
+      program: 'naive-worker',
+      specVariable: 'BENCH_NAIVE_WORKER',
+      spec,
+      env: env,
       cpu,
-    );
-    const logs = collectLogs(child);
-    await nextMessage(child, 'ready', 20_000);
-    return { child, logs };
+    });
   }
-  const port = await freePort();
-  const child = start(
-    'node',
-    [
+  return startJobhookWorker({
+    root: deps.root,
+    nodeFlags: [
       ...deps.nodeFlags,
       ...(process.env['BENCH_PROF'] ? ['--cpu-prof', '--cpu-prof-dir', process.env['BENCH_PROF']] : []),
-      join(deps.root, 'dist/main.js'),
     ],
-    {
-      cwd: deps.root,
-      env: {
-        ...env,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        JOBHOOK_ROLE: 'worker',
-        JOBHOOK_CONFIG: config,
-        LOG_LEVEL: 'warn',
-        JOBHOOK_EMBEDDED_REDIS: 'never',
-        JOBHOOK_DATA_DIR: deps.dataDir,
-        JOBHOOK_DISPATCH_CONCURRENCY: String(DISPATCH_CONCURRENCY),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    redisUrl: deps.redis.url,
+    dataDir: deps.dataDir,
+    config,
+    env: { BENCH_STARTS_FILE: startsFile, JOBHOOK_DISPATCH_CONCURRENCY: String(DISPATCH_CONCURRENCY) },
     cpu,
-  );
-  const logs = collectLogs(child);
-  await waitForHttp(`http://127.0.0.1:${port}/readyz`, child, 200);
-  return { child, logs };
+  });
 }
 
 async function stopWorker(

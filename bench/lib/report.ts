@@ -1,4 +1,5 @@
 /** The benchmark's results: medians per cell, ratios, the verdict, and their table, JSON and docs forms. */
+import type { ChainResults } from './chain-report.js';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -97,6 +98,8 @@ export interface Report {
   readonly machine: Machine;
   /** The worker benchmark (bench/worker-bench.ts), when it ran. */
   readonly workers: WorkerResults | undefined;
+  /** The chain benchmark (bench/chain-bench.ts), when it ran. */
+  readonly chains: ChainResults | undefined;
   readonly settings: Readonly<Record<string, string | number | boolean>>;
   readonly results: readonly Summary[];
   readonly verdict: readonly Check[];

@@ -144,10 +144,9 @@ export function startPoller(options: PollerOptions): Worker<PollData> {
       if (described.found && described.events.length > 0)
         await store.storeEvents(described.events.map(encodeEvent));
       if (described.found && isTerminal(described.state)) {
-        // At the terminal event's own time, as its dispatch reads it: advanced to "now", the ledger would hold
-        // a state newer than the event, and the dispatch (often after this) would find the event stale and
-        // hand it to no handler.
-        await ledger.advance(entry.provider, entry.jobId, described.state, stateTime(described.events));
+        // At the polled events' own time: their dispatch asks the ledger with it, and a terminal state recorded
+        // later than that would make them stale (no handler run, no subscription copy).
+        await ledger.advance(entry.provider, entry.jobId, described.state, eventsTime(described.events));
         return;
       }
       return later(job, token, next(job.data));
@@ -166,9 +165,9 @@ export function startPoller(options: PollerOptions): Worker<PollData> {
   return worker;
 }
 
-/** The latest time of the polled events (what the ledger is advanced to), now when they name none. */
-function stateTime(events: readonly JobhookEvent[]): number {
-  const times = events.map((event) => Date.parse(event.time)).filter((ms) => Number.isFinite(ms));
+/** The latest `time` of the polled events; now when they have none. */
+function eventsTime(events: readonly JobhookEvent[]): number {
+  const times = events.map((event) => Date.parse(event.time)).filter(Number.isFinite);
   return times.length === 0 ? Date.now() : Math.max(...times);
 }
 

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { AnyEvent } from '../events/types.js';
 import { emitter } from '../handlers/emit.js';
@@ -135,6 +136,9 @@ export async function startWorkerRole(options: WorkerRoleOptions): Promise<Worke
   });
   const cloud = cloudRole?.start(dispatcher);
   const shutdown = new AbortController();
+  // Every handler run in flight listens on it (runtime.ts): more than 10 at once is the configured concurrency,
+  // not a leak, so no MaxListenersExceededWarning.
+  setMaxListeners(0, shutdown.signal);
   const emit = emitter(store);
 
   const workers: Worker[] = handlers.handlers.map((spec) =>
