@@ -4,6 +4,7 @@
  * from a duplicate shortcut.
  */
 import { randomBytes } from 'node:crypto';
+import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import autocannon, { type Instance, type Options, type RawRequest, type Result } from 'autocannon';
 import type { LoadResult, LoadSpec } from './protocol.js';
@@ -64,10 +65,12 @@ function tally(instance: Instance): Tally {
 }
 
 interface Run {
-  result: Result;
   counts: Tally;
   seconds: number;
   cpuSeconds: number;
+  statusCodes: Record<string, number>;
+  errors: number;
+  timeouts: number;
 }
 
 const cpuSeconds = (usage: NodeJS.CpuUsage): number => (usage.user + usage.system) / 1e6;
@@ -76,14 +79,18 @@ function run(opts: Options): Promise<Run> {
   return new Promise((resolve, reject) => {
     const started = now();
     const cpu = process.cpuUsage();
-    const instance = autocannon(opts, (error, result) => {
+    const instance = autocannon(opts, (error, result: Result) => {
       if (error !== null) reject(error);
       else
         resolve({
-          result,
           counts,
           seconds: (now() - started) / 1000,
           cpuSeconds: cpuSeconds(process.cpuUsage(cpu)),
+          statusCodes: Object.fromEntries(
+            Object.entries(result.statusCodeStats).map(([code, stat]) => [code, stat.count]),
+          ),
+          errors: result.errors,
+          timeouts: result.timeouts,
         });
     });
     const counts = tally(instance);
@@ -106,34 +113,107 @@ function arrivalRecorder(arrivals: [string, number][]): (status: number, body: s
   };
 }
 
+/**
+ * Open loop: request i leaves at start + i / rate, whatever the answers, over at most `connections` kept-alive
+ * connections (a request waits for a free one, and its latency counts from when it was due). autocannon's own rate
+ * sends each second's whole budget at once, at the start of the second: bursts, not a rate.
+ */
+function paced(
+  amount: number,
+  rate: number,
+  onResponse: (status: number, body: string) => void,
+): Promise<Run> {
+  const agent = new Agent({ keepAlive: true, maxSockets: spec.connections });
+  const url = new URL(spec.url);
+  const counts: Tally = { ok: 0, non2xx: 0, latencies: [] };
+  const statusCodes: Record<string, number> = {};
+  let sent = 0;
+  let done = 0;
+  let errors = 0;
+  let timeouts = 0;
+  const started = now();
+  const cpu = process.cpuUsage();
+  return new Promise((resolve) => {
+    const settle = (): void => {
+      if (++done < amount) return;
+      agent.destroy();
+      resolve({
+        counts,
+        seconds: (now() - started) / 1000,
+        cpuSeconds: cpuSeconds(process.cpuUsage(cpu)),
+        statusCodes,
+        errors,
+        timeouts,
+      });
+    };
+    const send = (due: number): void => {
+      const id = nextId();
+      const body = head + rest.map((part) => id + part).join('');
+      const req = request(
+        url,
+        {
+          method: 'POST',
+          agent,
+          headers: { 'content-type': spec.contentType, 'content-length': Buffer.byteLength(body) },
+          timeout: 10_000,
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () => {
+            const status = res.statusCode ?? 0;
+            statusCodes[String(status)] = (statusCodes[String(status)] ?? 0) + 1;
+            if (status >= 200 && status < 300) {
+              counts.ok++;
+              counts.latencies.push(now() - due);
+              onResponse(status, text);
+            } else counts.non2xx++;
+            settle();
+          });
+        },
+      );
+      req.on('timeout', () => {
+        timeouts++;
+        req.destroy(new Error('timeout'));
+      });
+      req.on('error', () => {
+        errors++;
+        settle();
+      });
+      req.end(body);
+    };
+    const tick = (): void => {
+      const due = Math.min(amount, Math.floor(((now() - started) * rate) / 1000) + 1);
+      for (; sent < due; sent++) send(started + (sent * 1000) / rate);
+      if (sent < amount) setTimeout(tick, 1);
+    };
+    tick();
+  });
+}
+
 async function main(): Promise<void> {
   let warmup: Tally = { ok: 0, non2xx: 0, latencies: [] };
   const arrivals: [string, number][] = [];
   let measured: Run;
   if (spec.amount !== undefined) {
     const onResponse = arrivalRecorder(arrivals);
-    measured = await run(
-      options({
-        amount: spec.amount,
-        ...(spec.rate === undefined ? {} : { overallRate: spec.rate }),
-        requests: [{ setupRequest, onResponse }],
-      }),
-    );
+    measured =
+      spec.rate === undefined
+        ? await run(options({ amount: spec.amount, requests: [{ setupRequest, onResponse }] }))
+        : await paced(spec.amount, spec.rate, onResponse);
   } else {
     if (spec.warmupSeconds > 0) warmup = (await run(options({ duration: spec.warmupSeconds }))).counts;
     measured = await run(options({ duration: spec.durationSeconds }));
   }
-  const { result, counts, seconds } = measured;
+  const { counts, seconds } = measured;
   const sorted = counts.latencies.sort((a, b) => a - b);
-  const statusCodes = Object.fromEntries(
-    Object.entries(result.statusCodeStats).map(([code, stat]) => [code, stat.count]),
-  );
   const out: LoadResult = {
     ok: counts.ok,
     non2xx: counts.non2xx,
-    errors: result.errors,
-    timeouts: result.timeouts,
-    statusCodes,
+    errors: measured.errors,
+    timeouts: measured.timeouts,
+    statusCodes: measured.statusCodes,
     warmupOk: warmup.ok,
     warmupNon2xx: warmup.non2xx,
     seconds,

@@ -12,7 +12,8 @@ export interface LoadSpec {
   /** Throughput mode: a warm-up, then the measured run. */
   readonly warmupSeconds: number;
   readonly durationSeconds: number;
-  /** Hand-off mode: send exactly this many requests at `rate` per second and record when each 2xx arrived. */
+  /** Hand-off mode: send exactly this many requests and record when each 2xx arrived; with `rate`, open loop (request i
+   * leaves at start + i / rate), else as fast as `connections` allow. */
   readonly amount?: number;
   readonly rate?: number;
 }

@@ -33,7 +33,7 @@ const SUCCEEDED = 'tencent.ci.job.succeeded';
 const FAILED = 'tencent.ci.job.failed';
 /** jobhook's defaults, given to the naive worker too. */
 const DISPATCH_CONCURRENCY = Number(process.env['BENCH_DISPATCH_CONCURRENCY'] ?? 32);
-const HANDLER_CONCURRENCY = 8;
+const HANDLER_CONCURRENCY = Number(process.env['BENCH_HANDLER_CONCURRENCY'] ?? 8);
 
 /** The mix: 3 handlers and 2 subscriptions. A succeeded event matches 3 of them, a failed one 2. */
 const MIX: readonly MixTarget[] = [
@@ -106,6 +106,7 @@ function writeConfig(deps: WorkerBenchDeps): string {
       name: t.handler,
       on: { type: t.type },
       module,
+      concurrency: HANDLER_CONCURRENCY,
     })),
     subscriptions: MIX.filter((t) => t.handler === undefined).map((t) => ({
       queue: t.queue,
