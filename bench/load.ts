@@ -11,8 +11,8 @@ import type { LoadResult, LoadSpec } from './protocol.js';
 
 const spec = JSON.parse(process.env['BENCH_LOAD'] ?? '{}') as LoadSpec;
 
-/** Wall-clock milliseconds with sub-millisecond precision, comparable across processes on one machine. */
-const now = (): number => performance.timeOrigin + performance.now();
+/** Monotonic milliseconds with sub-millisecond precision, for durations within this process. */
+const now = (): number => performance.now();
 
 /** Unique ids of the fixture's id length: a random per-process prefix and a counter, both hex. */
 function idFactory(length: number): () => string {
@@ -106,7 +106,9 @@ function percentile(sorted: readonly number[], p: number): number {
 function arrivalRecorder(arrivals: [string, number][]): (status: number, body: string) => void {
   return (status, body) => {
     if (status < 200 || status >= 300) return;
-    const at = now();
+    // The system clock, which every process reads alike (performance.timeOrigin + now() is anchored once per
+    // process), and which BullMQ's own job times use too.
+    const at = Date.now();
     const parsed = JSON.parse(body) as { events?: { id?: string }[] };
     const id = parsed.events?.[0]?.id;
     if (id !== undefined) arrivals.push([id, at]);

@@ -36,7 +36,7 @@ export interface LoadResult {
   /** CPU seconds of this whole process, and cores it used during the measured run (≈ 1: it was the bottleneck). */
   readonly cpuSeconds: number;
   readonly loadCores: number;
-  /** Hand-off mode: [event id from the answer, epoch ms with sub-ms precision when the 2xx arrived]. */
+  /** Hand-off mode: [event id from the answer, epoch ms (Date.now) when the 2xx arrived]. */
   readonly arrivals?: readonly (readonly [string, number])[];
 }
 

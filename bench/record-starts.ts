@@ -2,10 +2,9 @@
  * Records when each handler run starts, for the worker benchmark's 2xx → handler-start latency. Two users: the
  * jobhook worker loads this file as a module handler (its default export), and the naive worker imports
  * `recordStart`. Each start is a line `<event id> <handler> <epoch ms>` appended to BENCH_STARTS_FILE, written in
- * batches off the measured path (every 50 ms and at exit); the time is taken when the run starts.
+ * batches off the measured path (every 50 ms and at exit); the time (the system clock, comparable across processes) is taken when the run starts.
  */
 import { appendFileSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
 
 const file = process.env['BENCH_STARTS_FILE'];
 let lines: string[] = [];
@@ -21,7 +20,7 @@ process.on('exit', flush);
 
 export function recordStart(eventId: string, handler: string): void {
   if (file === undefined) return;
-  lines.push(`${eventId} ${handler} ${(performance.timeOrigin + performance.now()).toFixed(3)}\n`);
+  lines.push(`${eventId} ${handler} ${Date.now()}\n`);
 }
 
 export default {

@@ -24,7 +24,7 @@ function handoff(): Worker {
   const worker = new Worker(
     spec.queue,
     (job) => {
-      starts.push([job.id ?? '', now()]);
+      starts.push([job.id ?? '', Date.now()]);
       if (starts.length === spec.expect) send({ type: 'handoff', starts });
       return Promise.resolve();
     },
