@@ -145,10 +145,7 @@ async function startWorker(
   }
   return startJobhookWorker({
     root: deps.root,
-    nodeFlags: [
-      ...deps.nodeFlags,
-      ...(process.env['BENCH_PROF'] ? ['--cpu-prof', '--cpu-prof-dir', process.env['BENCH_PROF']] : []),
-    ],
+    nodeFlags: deps.nodeFlags,
     redisUrl: deps.redis.url,
     dataDir: deps.dataDir,
     config,

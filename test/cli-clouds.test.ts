@@ -7,7 +7,7 @@ import { startSimulator, type RunningSimulator } from '../src/sim/server.js';
 import { startJobhook, type RunningJobhook } from './helpers/jobhook.js';
 import { freePort, RedisServer } from './helpers/redis-server.js';
 import { jsonOf, runJobhook, type CliResult } from './helpers/run-cli.js';
-import { APPID, cosCall, QINIU_KEY, TENCENT_KEY } from './helpers/sim-calls.js';
+import { APPID, cosCall, QINIU_KEY, simCloudEnv, TENCENT_KEY } from './helpers/sim-calls.js';
 
 const BUCKET = 'media-1250000000';
 const REGION = 'ap-guangzhou';
@@ -48,13 +48,7 @@ beforeEach(async () => {
 
 /** The environment of a jobhook that talks to the simulator, with every credential set. */
 const cloudEnv = (): Record<string, string> => ({
-  ...simulator.endpoints,
-  TENCENTCLOUD_SECRET_ID: TENCENT_KEY.secretId,
-  TENCENTCLOUD_SECRET_KEY: TENCENT_KEY.secretKey,
-  TENCENTCLOUD_APPID: APPID,
-  TENCENTCLOUD_UIN: UIN,
-  QINIU_ACCESS_KEY: QINIU_KEY.accessKey,
-  QINIU_SECRET_KEY: QINIU_KEY.secretKey,
+  ...simCloudEnv(simulator.url),
   JOBHOOK_PUBLIC_URL: PUBLIC_URL,
   JOBHOOK_TOKENS: `${TOKEN},second-token`,
 });

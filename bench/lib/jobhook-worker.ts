@@ -5,7 +5,7 @@ import { collectLogs, freePort, nextMessage, start, waitForHttp } from './proc.j
 
 export interface JobhookWorkerOptions {
   readonly root: string;
-  /** The Node.js flags `npm start` gives jobhook (and any profiling flags). */
+  /** The Node.js flags `npm start` gives jobhook. */
   readonly nodeFlags: readonly string[];
   readonly redisUrl: string;
   readonly dataDir: string;
@@ -16,6 +16,12 @@ export interface JobhookWorkerOptions {
   readonly cpu: string | undefined;
 }
 
+/** `BENCH_PROF=<dir>`: a CPU profile of each jobhook worker process, written there when it stops. */
+const profiling = (): string[] => {
+  const dir = process.env['BENCH_PROF'];
+  return dir === undefined || dir === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', dir];
+};
+
 /** Starts `node <flags> dist/main.js` with JOBHOOK_ROLE=worker; resolves once its /readyz answers 200. */
 export async function startJobhookWorker(
   options: JobhookWorkerOptions,
@@ -23,7 +29,7 @@ export async function startJobhookWorker(
   const port = await freePort();
   const child = start(
     'node',
-    [...options.nodeFlags, join(options.root, 'dist/main.js')],
+    [...options.nodeFlags, ...profiling(), join(options.root, 'dist/main.js')],
     {
       cwd: options.root,
       env: {
