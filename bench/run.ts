@@ -776,7 +776,7 @@ event matches 3 of the 5 targets, a failed one 2. Three measurements, interleave
   event–target pairs match), the worker on the server core, Redis on the other; events per second from the moment
   the queue is let go until it is empty. The handler queues stay paused, so both workers only dispatch; the run
   checks that every run and copy was made.
-- **2xx → handler start**: callbacks through jobhook's receiver at 1 000/s (20 connections) and as fast as it takes
+- **2xx → handler start**: callbacks through jobhook's receiver at 1 000/s (sent open loop, evenly paced, over at most 20 connections) and as fast as it takes
   them (50 connections), after a warm-up of 1 000; the time from each callback's 2xx to the start of each handler
   run it caused (its module records it). Nothing is pinned here, Redis included: three busy processes sharing one
   core wait for each other's time slices, tens of milliseconds, which measures the pinning rather than a worker.
@@ -785,7 +785,7 @@ event matches 3 of the 5 targets, a failed one 2. Three measurements, interleave
 - **memory**: the peak resident memory (VmHWM) of each worker process.
 
 \`BENCH_ONLY=workers\` runs the worker cells alone and writes nothing; \`BENCH_WORKER_RATE\` and
-\`BENCH_DISPATCH_CONCURRENCY\` change the rate and both workers' dispatch concurrency; \`BENCH_PROF=<dir>\` writes a CPU
+\`BENCH_DISPATCH_CONCURRENCY\` and \`BENCH_HANDLER_CONCURRENCY\` change the rate and both workers' concurrencies; \`BENCH_PROF=<dir>\` writes a CPU
 profile of each jobhook worker process there.
 
 The chain side (\`bench/chain-bench.ts\`) measures how many chains per second one worker process sustains against

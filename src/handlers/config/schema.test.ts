@@ -169,7 +169,7 @@ describe('what a handler does', () => {
 
   it('takes options only with a module or handle', async () => {
     expect(await problems({ handlers: [handler({ options: { a: 1 } })] })).toEqual([
-      'handlers[0].options: options are for module and handle handlers (a forward takes none)',
+      'handlers[0].options: options are for module and handle handlers (forward and submit take none)',
     ]);
     expect(
       await problems({ handlers: [{ name: 'h', on: { type: '*' }, module: './m.mjs', options: [1] }] }),

@@ -94,7 +94,7 @@ export const HandlerEntrySchema = z
         ctx.addIssue({
           code: 'custom',
           path: ['options'],
-          message: 'options are for module and handle handlers (a forward takes none)',
+          message: 'options are for module and handle handlers (forward and submit take none)',
         });
     },
     { when: always },
